@@ -31,9 +31,11 @@ struct Message {
   std::vector<char> storage = std::vector<char>(kBufferSize);
   nlmsghdr* header;
 
-  Message(std::uint16_t type, std::uint16_t flags) {
+  Message(std::uint16_t type, int flags) {
     header = mnl_nlmsg_put_header(storage.data());
     header->nlmsg_type = type;
+    // Every non-dump request asks for an ack, so a reply always ends in one.
+    if ((flags & NLM_F_DUMP) != NLM_F_DUMP) flags |= NLM_F_ACK;
     header->nlmsg_flags = static_cast<std::uint16_t>(NLM_F_REQUEST | flags);
   }
   template <class T>
@@ -135,6 +137,9 @@ Result<RtNetlink> RtNetlink::open() {
   // Short error acks: the kernel need not echo our request back, we only want errno.
   int one = 1;
   mnl_socket_setsockopt(raw, NETLINK_CAP_ACK, &one, sizeof one);
+  // The kernel answers at once; a bound on the wait keeps a lost reply from hanging us.
+  timeval timeout{5, 0};
+  ::setsockopt(mnl_socket_get_fd(raw), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
   rtnl.port_id_ = mnl_socket_get_portid(raw);
   return rtnl;
 }
@@ -157,6 +162,7 @@ Result<void> RtNetlink::transact(nlmsghdr* msg,
     const ssize_t got = mnl_socket_recvfrom(socket_.get(), buffer.data(), buffer.size());
     if (got < 0) {
       if (errno == EINTR) continue;
+      if (errno == EAGAIN) return fail_errno(ETIMEDOUT, "no rtnetlink reply from the kernel in 5 s");
       return fail_errno_context(errno, "rtnetlink receive");
     }
     const int run = mnl_cb_run(buffer.data(), static_cast<std::size_t>(got), sequence_,
@@ -194,7 +200,7 @@ Result<LinkInfo> RtNetlink::link(std::string_view name) {
 
 namespace {
 Message link_change(int index) {
-  Message m(RTM_NEWLINK, NLM_F_ACK);
+  Message m(RTM_NEWLINK, 0);
   auto* ifi = m.put_extra<ifinfomsg>();
   ifi->ifi_family = AF_UNSPEC;
   ifi->ifi_index = index;
@@ -260,8 +266,8 @@ Result<std::vector<AddressInfo>> RtNetlink::addresses(std::optional<int> index) 
 }
 
 namespace {
-Message address_message(std::uint16_t type, std::uint16_t flags, int index, const IpPrefix& p) {
-  Message m(type, static_cast<std::uint16_t>(NLM_F_ACK | flags));
+Message address_message(std::uint16_t type, int flags, int index, const IpPrefix& p) {
+  Message m(type, flags);
   auto* ifa = m.put_extra<ifaddrmsg>();
   ifa->ifa_family = static_cast<std::uint8_t>(p.address.af());
   ifa->ifa_prefixlen = p.length;
@@ -319,9 +325,9 @@ Result<std::vector<RouteInfo>> RtNetlink::routes(std::optional<int> index) {
 }
 
 namespace {
-Message route_message(std::uint16_t type, std::uint16_t flags, int index, const IpPrefix& dst,
+Message route_message(std::uint16_t type, int flags, int index, const IpPrefix& dst,
                       const std::optional<IpAddress>& gateway) {
-  Message m(type, static_cast<std::uint16_t>(NLM_F_ACK | flags));
+  Message m(type, flags);
   auto* rt = m.put_extra<rtmsg>();
   rt->rtm_family = static_cast<std::uint8_t>(dst.address.af());
   rt->rtm_dst_len = dst.length;
@@ -374,7 +380,7 @@ Result<void> RtNetlink::remove_route(int index, const IpPrefix& destination,
 
 Result<void> RtNetlink::add_veth(std::string_view name, std::string_view peer_name,
                                  int peer_netns_fd) {
-  Message m(RTM_NEWLINK, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
+  Message m(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
   m.put_extra<ifinfomsg>()->ifi_family = AF_UNSPEC;
   mnl_attr_put_strz(m.header, IFLA_IFNAME, std::string(name).c_str());
   nlattr* linkinfo = mnl_attr_nest_start(m.header, IFLA_LINKINFO);
@@ -393,7 +399,7 @@ Result<void> RtNetlink::add_veth(std::string_view name, std::string_view peer_na
 }
 
 Result<void> RtNetlink::remove_link(int index) {
-  Message m(RTM_DELLINK, NLM_F_ACK);
+  Message m(RTM_DELLINK, 0);
   auto* ifi = m.put_extra<ifinfomsg>();
   ifi->ifi_family = AF_UNSPEC;
   ifi->ifi_index = index;

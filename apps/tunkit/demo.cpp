@@ -1,0 +1,195 @@
+// `tunkit demo`: the tour. Two throwaway network namespaces joined by a veth pair; every
+// packet stays inside them, and they vanish with this process (they are held by fds only).
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include "command_line.hpp"
+#include "packet_line.hpp"
+#include "tunkit/dev/tun.hpp"
+#include "tunkit/netlink/netns.hpp"
+#include "tunkit/netlink/rtnetlink.hpp"
+
+namespace tunkit::app {
+namespace {
+
+using netlink::Netns;
+using netlink::RtNetlink;
+using Clock = std::chrono::steady_clock;
+
+void step(std::string_view title) { fmt::print("\n==> {}\n", title); }
+void say(std::string_view text) { fmt::print("    {}\n", text); }
+
+// A program started inside a namespace; killed by PID if still running when dropped.
+class Child {
+ public:
+  Child(const Netns& ns, std::vector<std::string> argv) {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      if (!ns.enter()) ::_exit(126);
+      const int null = ::open("/dev/null", O_WRONLY);
+      ::dup2(null, STDOUT_FILENO);
+      ::dup2(null, STDERR_FILENO);
+      std::vector<char*> args;
+      for (auto& a : argv) args.push_back(a.data());
+      args.push_back(nullptr);
+      ::execvp(args[0], args.data());
+      ::_exit(127);
+    }
+  }
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+  ~Child() {
+    if (pid_ <= 0) return;
+    if (!finished()) ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  bool finished() {
+    if (pid_ <= 0 || status_) return true;
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) status_ = status;
+    return status_.has_value();
+  }
+  bool started() const { return pid_ > 0; }
+  int exit_status() const { return status_ && WIFEXITED(*status_) ? WEXITSTATUS(*status_) : -1; }
+
+ private:
+  pid_t pid_ = -1;
+  std::optional<int> status_;
+};
+
+// Prints what the kernel sends into `device` while `child` runs (at most `limit`).
+std::size_t show_packets(const dev::Device& device, Child& child, std::chrono::seconds limit) {
+  std::vector<std::byte> storage(65536);
+  dev::PacketSlot slot{storage};
+  const auto queue = device.queue();
+  const auto deadline = Clock::now() + limit;
+  std::size_t packets = 0;
+  // Keep reading a moment after the child ends, for packets still in flight.
+  std::optional<Clock::time_point> grace;
+  while (Clock::now() < deadline && (!grace || Clock::now() < *grace)) {
+    if (!grace && child.finished()) grace = Clock::now() + std::chrono::milliseconds(300);
+    pollfd pfd{queue.fd(), POLLIN, 0};
+    if (::poll(&pfd, 1, 100) <= 0) continue;
+    auto got = queue.read(std::span(&slot, 1));
+    if (!got || *got == 0) continue;
+    ++packets;
+    say(fmt::format("tunkit read {} bytes from {}: {}", slot.length, device.name(),
+                    packet_line(slot.packet(), device.mode() == dev::Mode::tap)));
+  }
+  return packets;
+}
+
+void write_sysctl(const Netns& ns, const char* path, const char* value) {
+  must(ns.run([&]() -> Result<void> {
+    Fd fd(::open(path, O_WRONLY | O_CLOEXEC));
+    if (!fd || ::write(fd.get(), value, std::strlen(value)) < 0)
+      return fail_errno_context(errno, fmt::format("write {}", path));
+    return {};
+  }));
+}
+
+int run_demo() {
+  if (::geteuid() != 0)
+    throw CommandError{"the demo needs root: it creates network namespaces (sudo tunkit demo)",
+                       kPermission};
+  fmt::print("tunkit demo: TUN/TAP devices at work between two throwaway network namespaces.\n"
+             "Nothing leaves them, and they vanish when the demo ends.\n");
+
+  step("Two network namespaces, 'client' and 'host', joined by a veth pair");
+  const Netns client = must(Netns::create());
+  const Netns host = must(Netns::create());
+  RtNetlink client_rtnl = must(client.run(RtNetlink::open));
+  RtNetlink host_rtnl = must(host.run(RtNetlink::open));
+  must(client_rtnl.add_veth("veth-client", "veth-host", host.fd()));
+  const auto veth_c = must(client_rtnl.link("veth-client"));
+  const auto veth_h = must(host_rtnl.link("veth-host"));
+  must(client_rtnl.add_address(veth_c.index, *IpPrefix::parse("10.77.0.1/24")));
+  must(host_rtnl.add_address(veth_h.index, *IpPrefix::parse("10.77.0.2/24")));
+  must(client_rtnl.set_up(veth_c.index, true));
+  must(host_rtnl.set_up(veth_h.index, true));
+  say("client veth-client 10.77.0.1/24  <---->  host veth-host 10.77.0.2/24   (rtnetlink)");
+
+  step("A TUN device in 'host': layer 3, the kernel hands tunkit IP packets");
+  const dev::Device tun = must(host.run([] {
+    return dev::Device::open({.name = "tun%d", .mode = dev::Mode::tun});
+  }));
+  const auto tun_link = must(host_rtnl.link(tun.name()));
+  must(host_rtnl.add_address(tun_link.index, *IpPrefix::parse("10.78.0.1/24")));
+  must(host_rtnl.set_up(tun_link.index, true));
+  say(fmt::format("opened /dev/net/tun, TUNSETIFF \"tun%d\": the kernel named it {} (transient:", tun.name()));
+  say("it disappears when tunkit closes it); address 10.78.0.1/24, up");
+  must(client_rtnl.add_route(veth_c.index, *IpPrefix::parse("10.78.0.0/24"),
+                             IpAddress::parse("10.77.0.2")));
+  write_sysctl(host, "/proc/sys/net/ipv4/ip_forward", "1");
+  say("client routes 10.78.0.0/24 via the host, which forwards: client -> veth -> host -> " + tun.name());
+
+  step(fmt::format("client pings 10.78.0.9; the host's kernel routes the packets into {}", tun.name()));
+  {
+    Child ping(client, {"ping", "-n", "-c", "3", "-i", "0.2", "-W", "1", "10.78.0.9"});
+    if (!ping.started()) throw CommandError{"cannot fork to run ping", kFailure};
+    const auto n = show_packets(tun, ping, std::chrono::seconds(5));
+    if (ping.exit_status() == 127)
+      say("(ping is not installed: apt-get install iputils-ping)");
+    say(fmt::format("{} packets arrived in tunkit. Nobody answers yet, so ping sees no replies.", n));
+  }
+
+  step("A TAP device in 'host': layer 2, the kernel hands tunkit Ethernet frames");
+  const dev::Device tap = must(host.run([] {
+    return dev::Device::open({.name = "tktap0", .mode = dev::Mode::tap});
+  }));
+  const auto mac = *MacAddress::parse("02:74:6b:00:00:01");
+  must(tap.set_mac(mac));
+  const auto tap_link = must(host_rtnl.link(tap.name()));
+  must(host_rtnl.add_address(tap_link.index, *IpPrefix::parse("10.79.0.1/24")));
+  must(host_rtnl.set_up(tap_link.index, true));
+  say(fmt::format("{} with MAC {} (SIOCSIFHWADDR), address 10.79.0.1/24, up", tap.name(), mac.to_string()));
+  step("host pings its neighbour 10.79.0.2 on the TAP: first the kernel must ask who has it (ARP)");
+  {
+    Child ping(host, {"ping", "-n", "-c", "2", "-i", "0.5", "-W", "1", "10.79.0.2"});
+    show_packets(tap, ping, std::chrono::seconds(5));
+    say("On TUN there is no link layer, so no ARP: that is the difference between the two.");
+  }
+
+  step("A persistent TUN owned by 'nobody', as tunctl -u / ip tuntap add user makes");
+  {
+    const dev::Device persistent = must(host.run([] {
+      return dev::Device::open({.name = "tkpersist0", .mode = dev::Mode::tun, .exclusive = true});
+    }));
+    must(persistent.set_owner(65534));
+    must(persistent.set_persist(true));
+  }
+  for (const auto& link : must(host_rtnl.links())) {
+    if (!link.tun) continue;
+    say(fmt::format("{}: {} {} owner {} mtu {} {}", link.name, link.tun->tap ? "tap" : "tun",
+                    link.tun->persist ? "persist" : "transient",
+                    link.tun->owner ? std::to_string(*link.tun->owner) : "-", link.mtu,
+                    link.up() ? "UP" : "DOWN"));
+  }
+  say("tkpersist0 outlived the fd that made it; user nobody may now attach without privileges.");
+  must(host.run([] { return dev::remove_persistent("tkpersist0", dev::Mode::tun); }));
+  say("removed again (persist off, like tunkit dev del tkpersist0 mode tun)");
+
+  step("Done: closing the devices and namespaces");
+  say("Next chapters: decoding every packet (tunkit dump), answering ping (tunkit host),");
+  say("tunnels (tunkit tunnel) and the WireGuard VPN (tunkit wg).");
+  return kOk;
+}
+
+}  // namespace
+
+std::vector<Subcommand> add_demo_command(CLI::App& parent) {
+  CLI::App* demo = parent.add_subcommand("demo", "a narrated tour of tunkit in throwaway namespaces (root)");
+  demo->footer("Creates two network namespaces joined by a veth pair, shows each capability at\n"
+               "work between them, and removes everything again. Needs root.");
+  return {{demo, [] { return run_demo(); }}};
+}
+
+}  // namespace tunkit::app
