@@ -6,6 +6,7 @@
 #include <compare>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -16,6 +17,15 @@ struct MacAddress {
 
   // "02:00:5e:10:00:01" (also '-' separated); nullopt if malformed.
   static std::optional<MacAddress> parse(std::string_view text);
+  // From six bytes in network order (an Ethernet or ARP field).
+  static MacAddress from_bytes(std::span<const std::uint8_t, 6> b) noexcept {
+    MacAddress mac;
+    for (std::size_t i = 0; i < 6; ++i) mac.bytes[i] = b[i];
+    return mac;
+  }
+  static constexpr MacAddress broadcast() noexcept {
+    return MacAddress{{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
+  }
   std::string to_string() const;
   bool is_multicast() const noexcept { return (bytes[0] & 1) != 0; }
   auto operator<=>(const MacAddress&) const = default;
@@ -31,6 +41,16 @@ struct IpAddress {
   static IpAddress v4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d) {
     IpAddress ip;
     ip.bytes[0] = a, ip.bytes[1] = b, ip.bytes[2] = c, ip.bytes[3] = d;
+    return ip;
+  }
+  // From 4 or 16 bytes in network order (an IP header field).
+  static IpAddress v4(std::span<const std::uint8_t, 4> b) noexcept {
+    return v4(b[0], b[1], b[2], b[3]);
+  }
+  static IpAddress v6(std::span<const std::uint8_t, 16> b) noexcept {
+    IpAddress ip;
+    ip.family = IpFamily::v6;
+    for (std::size_t i = 0; i < 16; ++i) ip.bytes[i] = b[i];
     return ip;
   }
   std::size_t size() const noexcept { return family == IpFamily::v4 ? 4 : 16; }
