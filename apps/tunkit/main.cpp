@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
       "5 mode mismatch or not a TUN/TAP device, 6 no such device.");
 
   std::vector<Subcommand> commands = add_dev_commands(app);
+  for (auto& c : add_dump_command(app)) commands.push_back(std::move(c));
   for (auto& c : add_demo_command(app)) commands.push_back(std::move(c));
 
   try {
