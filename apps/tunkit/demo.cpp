@@ -67,7 +67,7 @@ class Child {
 
 // Prints what the kernel sends into `device` while `child` runs (at most `limit`).
 std::size_t show_packets(const dev::Device& device, Child& child, std::chrono::seconds limit) {
-  std::vector<std::byte> storage(65536);
+  std::vector<std::uint8_t> storage(65536);
   dev::PacketSlot slot{storage};
   const auto queue = device.queue();
   const auto deadline = Clock::now() + limit;
@@ -82,7 +82,7 @@ std::size_t show_packets(const dev::Device& device, Child& child, std::chrono::s
     if (!got || *got == 0) continue;
     ++packets;
     say(fmt::format("tunkit read {} bytes from {}: {}", slot.length, device.name(),
-                    packet_line(slot.packet(), device.mode() == dev::Mode::tap)));
+                    packet_line(std::as_bytes(slot.packet()), device.mode() == dev::Mode::tap)));
   }
   return packets;
 }

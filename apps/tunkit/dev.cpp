@@ -316,7 +316,7 @@ int run_attach(const std::string& name, const std::vector<std::string>& rest) {
              device.packet_info() ? "with packet info" : "no packet info");
 
   constexpr std::size_t kBatch = 32, kBufferSize = 65536;
-  std::vector<std::byte> storage(kBatch * kBufferSize);
+  std::vector<std::uint8_t> storage(kBatch * kBufferSize);
   std::vector<dev::PacketSlot> slots(kBatch);
   for (std::size_t i = 0; i < kBatch; ++i)
     slots[i].buffer = std::span(storage).subspan(i * kBufferSize, kBufferSize);
@@ -343,7 +343,7 @@ int run_attach(const std::string& name, const std::vector<std::string>& rest) {
                                            s.truncated() ? " truncated" : "")
                              : "";
       fmt::print("{} {} bytes {}{}\n", packets, s.length + side, info,
-                 packet_line(s.packet(), device.mode() == dev::Mode::tap));
+                 packet_line(std::as_bytes(s.packet()), device.mode() == dev::Mode::tap));
     }
     std::fflush(stdout);
   }

@@ -32,13 +32,13 @@ static_assert(sizeof(VnetHeader) == 10, "virtio_net_hdr is 10 bytes");
 
 // One packet's place in a batch. The packet is buffer[offset, offset + length).
 struct PacketSlot {
-  std::span<std::byte> buffer;
+  std::span<std::uint8_t> buffer;  // the wire layer's byte type (wire/bytes.hpp)
   std::size_t offset = 0;         // headroom kept free before the packet
   std::size_t length = 0;         // read: filled in; write: bytes to send
   VnetHeader vnet{};              // with IFF_VNET_HDR
   tun_pi pi{};                    // with packet info; pi.proto is big-endian (ETH_P_*)
 
-  std::span<std::byte> packet() const noexcept { return buffer.subspan(offset, length); }
+  std::span<std::uint8_t> packet() const noexcept { return buffer.subspan(offset, length); }
   std::size_t capacity() const noexcept { return buffer.size() - offset; }
   // With packet info, the kernel sets TUN_PKT_STRIP when the packet was cut to fit.
   bool truncated() const noexcept { return (pi.flags & TUN_PKT_STRIP) != 0; }

@@ -38,7 +38,8 @@ Result<Fd> control_socket() {
 }
 
 // What the interface called `name` is, asked of its driver (ETHTOOL_GDRVINFO): the tun
-// driver answers driver "tun" and bus "tun" or "tap". nullopt: no such interface.
+// driver answers driver "tun" and bus "tun" or "tap"; anything else is "other".
+// nullopt: no such interface.
 std::optional<std::string> tuntap_kind(std::string_view name) {
   auto sock = control_socket();
   if (!sock) return std::nullopt;
@@ -47,7 +48,8 @@ std::optional<std::string> tuntap_kind(std::string_view name) {
   ifreq ifr = make_ifreq(name);
   ifr.ifr_data = reinterpret_cast<char*>(&info);
   if (::ioctl(sock->get(), SIOCETHTOOL, &ifr) < 0) {
-    return errno == ENODEV ? std::nullopt : std::optional<std::string>("unknown");
+    // The tun driver always answers; a link whose driver does not is another kind.
+    return errno == ENODEV ? std::nullopt : std::optional<std::string>("other");
   }
   if (std::strcmp(info.driver, "tun") != 0) return std::string("other");
   return std::string(info.bus_info);  // "tun" or "tap"

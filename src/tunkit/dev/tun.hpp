@@ -63,7 +63,8 @@ class Device {
     return Queue(fds_[index].get(), packet_info_, vnet_hdr_, non_blocking_);
   }
 
-  // TUNGETIFF: the IFF_* flags of this attachment as the kernel reports them.
+  // TUNGETIFF: the IFF_* flags of this attachment as the kernel reports them. The kernel
+  // sets IFF_NOFILTER there, which has IFF_NO_PI's value: ask rtnetlink for pi instead.
   Result<unsigned> kernel_flags() const;
   Result<void> set_persist(bool on) const;
   Result<void> set_owner(uid_t uid) const;
