@@ -188,7 +188,8 @@ int run_demo() {
 std::vector<Subcommand> add_demo_command(CLI::App& parent) {
   CLI::App* demo = parent.add_subcommand("demo", "a narrated tour of tunkit in throwaway namespaces (root)");
   demo->footer("Creates two network namespaces joined by a veth pair, shows each capability at\n"
-               "work between them, and removes everything again. Needs root.");
+               "work between them, and removes everything again. Needs root.\n"
+               "Example:\n  sudo tunkit demo");
   return {{demo, [] { return run_demo(); }}};
 }
 

@@ -230,6 +230,9 @@ int run_set(const std::string& name, const std::vector<std::string>& rest) {
       const std::string& text = words.value_of("mac");
       mac = MacAddress::parse(text);
       if (!mac) usage_error(fmt::format("mac '{}': expected six hex bytes like 02:00:00:00:00:01", text));
+      if (mac->is_multicast())
+        usage_error(fmt::format("mac {} is a multicast address; a device needs a unicast one "
+                                "(first byte even, e.g. 02:...)", text));
     } else if (w == "address") {
       const std::string& text = words.value_of("address");
       auto prefix = IpPrefix::parse(text);
@@ -372,6 +375,12 @@ CLI::App* leaf(CLI::App* dev, const char* name, const char* summary, const char*
 std::vector<Subcommand> add_dev_commands(CLI::App& parent) {
   CLI::App* dev = parent.add_subcommand("dev", "create, configure, list and attach TUN/TAP devices");
   dev->require_subcommand(1);
+  dev->footer("Examples:\n"
+              "  tunkit dev add tun0 mode tun user nobody\n"
+              "  tunkit dev set tun0 up address 10.0.0.1/24\n"
+              "  tunkit dev attach tun0\n"
+              "  tunkit dev list\n"
+              "  tunkit dev del tun0");
   auto args = std::make_shared<NameAndWords>();
   auto as_json = std::make_shared<bool>(false);
   std::vector<Subcommand> out;

@@ -1,0 +1,13 @@
+# The README's demo runs to the end, shows packets from the kernel arriving on TUN and TAP,
+# and leaves nothing behind: no namespace, no device, no process.
+source "$(dirname "$0")/lib.sh"
+tk_require ping
+before_ns=$(ip netns list | sort)
+before_links=$(ip -o link show | awk -F': ' '{print $2}' | sort)
+timeout 60 "$TUNKIT" demo >"$TK_TMP/demo.out" 2>&1 || tk_fail "demo failed: $(cat "$TK_TMP/demo.out")"
+grep -q "IPv4 10.77.0.1 > 10.78.0.9 ICMP echo request" "$TK_TMP/demo.out" || tk_fail "no echo request in: $(cat "$TK_TMP/demo.out")"
+grep -q "ARP who-has 10.79.0.2 tell 10.79.0.1" "$TK_TMP/demo.out" || tk_fail "no ARP in demo"
+grep -q "tkpersist0: tun persist owner 65534" "$TK_TMP/demo.out" || tk_fail "no persistent device in demo"
+[ "$(ip netns list | sort)" = "$before_ns" ] || tk_fail "demo left a namespace"
+[ "$(ip -o link show | awk -F': ' '{print $2}' | sort)" = "$before_links" ] || tk_fail "demo changed root-namespace links"
+tk_pass "demo ran and cleaned up"
