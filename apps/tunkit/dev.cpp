@@ -300,8 +300,9 @@ int run_attach(const std::string& name, const std::vector<std::string>& rest) {
     const std::string& w = words.next();
     if (w == "mode") mode = parse_mode_word(words);
     else if (w == "pi") options.packet_info = true;
+    else if (w == "vnet-hdr" || w == "vnet_hdr") options.vnet_hdr = true;
     else if (w == "count") count = words.number_of("count", 1, ~0u);
-    else words.unknown(w, "mode, pi or count");
+    else words.unknown(w, "mode, pi, vnet-hdr or count");
   }
   // An existing device tells us its mode and queue setting; a new one is transient.
   auto rtnl = must(RtNetlink::open());
@@ -317,6 +318,12 @@ int run_attach(const std::string& name, const std::vector<std::string>& rest) {
   fmt::print(stderr, "attached to {} ({}, {}, {}); Ctrl-C stops\n", device.name(),
              dev::to_string(device.mode()), existed ? "existing device" : "transient: gone when we exit",
              device.packet_info() ? "with packet info" : "no packet info");
+  if (device.vnet_hdr()) {
+    // With a virtio_net_hdr per packet the kernel may hand us unsegmented, unchecksummed
+    // super-packets: ask for every offload and report what it accepted.
+    const auto accepted = must(device.set_offloads(dev::Offloads::all()));
+    fmt::print(stderr, "vnet_hdr on; offloads accepted by the kernel: {}\n", accepted.to_string());
+  }
 
   constexpr std::size_t kBatch = 32, kBufferSize = 65536;
   std::vector<std::uint8_t> storage(kBatch * kBufferSize);
@@ -324,7 +331,8 @@ int run_attach(const std::string& name, const std::vector<std::string>& rest) {
   for (std::size_t i = 0; i < kBatch; ++i)
     slots[i].buffer = std::span(storage).subspan(i * kBufferSize, kBufferSize);
   const dev::Queue queue = device.queue();
-  const std::size_t side = device.packet_info() ? sizeof(tun_pi) : 0;
+  const std::size_t side = (device.packet_info() ? sizeof(tun_pi) : 0) +
+                           (device.vnet_hdr() ? sizeof(dev::VnetHeader) : 0);
   std::uint64_t packets = 0, bytes = 0;
   pollfd fds[2] = {{queue.fd(), POLLIN, 0}, {signals.fd(), POLLIN, 0}};
   int status = kOk;
@@ -345,6 +353,9 @@ int run_attach(const std::string& name, const std::vector<std::string>& rest) {
                              ? fmt::format("pi proto 0x{:04x}{} ", ntohs(s.pi.proto),
                                            s.truncated() ? " truncated" : "")
                              : "";
+      if (device.vnet_hdr() && s.vnet.gso_type != dev::VnetHeader::kGsoNone)
+        info += fmt::format("gso type {} size {} ", s.vnet.gso_type & ~dev::VnetHeader::kGsoEcn,
+                            s.vnet.gso_size);
       fmt::print("{} {} bytes {}{}\n", packets, s.length + side, info,
                  packet_line(std::as_bytes(s.packet()), device.mode() == dev::Mode::tap));
     }
@@ -420,9 +431,10 @@ std::vector<Subcommand> add_dev_commands(CLI::App& parent) {
   out.push_back({set, [args] { return run_set(args->name, args->words); }});
 
   CLI::App* attach = leaf(dev, "attach", "attach to a device (creating it if needed) and print its packets",
-                          "Words: mode tun|tap (default: the device's own, or tun), pi, count N\n"
+                          "Words: mode tun|tap (default: the device's own, or tun), pi, vnet-hdr, count N\n"
                           "One line per packet the kernel sends into the device, until Ctrl-C,\n"
-                          "SIGTERM or N packets; then the totals.\n"
+                          "SIGTERM or N packets; then the totals. vnet-hdr asks the kernel for\n"
+                          "every offload and reports those it accepted.\n"
                           "Example:\n  tunkit dev attach tun0 pi count 10",
                           *args);
   out.push_back({attach, [args] { return run_attach(args->name, args->words); }});

@@ -33,3 +33,14 @@ wait "$pid" || tk_fail "attach tun failed"
 n=$(grep -c "^[0-9]* 84 bytes IPv4 10.65.0.1 > 10.65.0.2 ICMP echo request" "$TK_TMP/tun.out" || true)
 [ "$n" -eq 2 ] || tk_fail "expected 2 echo requests on the TUN, got: $(cat "$TK_TMP/tun.out")"
 tk_pass "TUN: the echo requests themselves arrive, no ARP"
+
+# With vnet-hdr, a virtio_net_hdr travels before each packet and the kernel reports the
+# offloads it accepted.
+tk_bg "$TK_TMP/vnet.out" ip netns exec "$NS" "$TUNKIT" dev attach tktun0 vnet-hdr count 1
+pid=$TK_LAST_PID
+tk_wait_for 10 grep -q "offloads accepted by the kernel: csum tso4 tso6" "$TK_TMP/vnet.out" || tk_fail "offloads: $(cat "$TK_TMP/vnet.out")"
+in_ns ping -n -c 1 -W 1 10.65.0.2 >/dev/null || true
+timeout 10 tail --pid="$pid" -f /dev/null || tk_fail "attach vnet-hdr did not finish"
+wait "$pid" || tk_fail "attach vnet-hdr failed"
+grep -q "^1 94 bytes IPv4 10.65.0.1 > 10.65.0.2 ICMP echo request" "$TK_TMP/vnet.out" || tk_fail "vnet read: $(cat "$TK_TMP/vnet.out")"
+tk_pass "vnet-hdr: offloads reported, 10-byte header read beside each packet"
