@@ -75,5 +75,6 @@ struct Subcommand {
 std::vector<Subcommand> add_dev_commands(CLI::App& parent);
 std::vector<Subcommand> add_demo_command(CLI::App& parent);
 std::vector<Subcommand> add_dump_command(CLI::App& parent);
+std::vector<Subcommand> add_tunnel_command(CLI::App& parent);
 
 }  // namespace tunkit::app

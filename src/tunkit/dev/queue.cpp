@@ -1,5 +1,7 @@
 #include "tunkit/dev/queue.hpp"
 
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
 #include <sys/uio.h>
 
 #include <cerrno>
@@ -67,6 +69,17 @@ Result<std::size_t> Queue::write(std::span<const PacketSlot> slots) const {
     ++written;
   }
   return written;
+}
+
+Result<void> Queue::write_packet(std::span<const std::uint8_t> packet) const {
+  PacketSlot slot;
+  slot.buffer = std::span(const_cast<std::uint8_t*>(packet.data()), packet.size());  // writev only reads
+  slot.length = packet.size();
+  if (packet_info_ && !packet.empty())
+    slot.pi.proto = htons((packet[0] >> 4) == 6 ? ETH_P_IPV6 : ETH_P_IP);
+  auto written = write(std::span(&slot, 1));
+  if (!written) return std::unexpected(written.error());
+  return {};
 }
 
 }  // namespace tunkit::dev

@@ -59,6 +59,11 @@ class Queue {
   // the first failure, which is returned only if nothing was written.
   Result<std::size_t> write(std::span<const PacketSlot> slots) const;
 
+  // Writes one packet held elsewhere (e.g. a frame inside a receive buffer) without a
+  // slot: the packet-info protocol is taken from the IP version nibble (TUN) and the
+  // virtio header says "no offload".
+  Result<void> write_packet(std::span<const std::uint8_t> packet) const;
+
   int fd() const noexcept { return fd_; }
 
  private:
