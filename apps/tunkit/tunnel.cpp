@@ -25,6 +25,7 @@
 #include "tunkit/netlink/rtnetlink.hpp"
 #include "tunkit/tunnel/framing.hpp"
 #include "tunkit/tunnel/socket.hpp"
+#include "tunkit/wire/vnet_hdr.hpp"
 
 namespace tunkit::app {
 namespace {
@@ -47,6 +48,7 @@ struct TunnelOptions {
   std::vector<std::string> addresses;
   unsigned mtu = 0;
   bool up = false;
+  bool offload = false;
   bool debug = false;
 };
 
@@ -68,19 +70,24 @@ constexpr std::size_t kReceiveBuffer = 1 << 20;
 
 class Tunnel {
  public:
-  Tunnel(const TunnelOptions& o, dev::Device device, std::size_t max_frame, Transport transport)
+  // `max_packet`: the longest packet the device hands us (MTU plus link header, or a GSO
+  // super-packet with offloads).
+  Tunnel(const TunnelOptions& o, dev::Device device, std::size_t max_packet, Transport transport)
       : options_(o),
         device_(std::move(device)),
         queue_(device_.queue()),
         transport_(transport),
-        max_frame_(max_frame),
-        reader_(max_frame, kReceiveBuffer),
-        slot_size_(tunnel::kFrameHeaderSize + max_frame),
+        framing_(o.offload ? tunnel::Framing::offload : tunnel::Framing::simpletun),
+        vnet_size_(o.offload ? VirtioNetHdrView::kSize : 0),
+        max_frame_(vnet_size_ + max_packet),
+        reader_(max_frame_, kReceiveBuffer + max_frame_, framing_),
+        prefix_(transport == Transport::tcp ? tunnel::header_size(framing_) + vnet_size_ : 0),
+        slot_size_(prefix_ + max_packet),
         tx_storage_(kBatch * slot_size_),
-        rx_storage_(transport == Transport::udp ? kBatch * (max_frame + 1) : 0) {
+        rx_storage_(transport == Transport::udp ? kBatch * (max_frame_ + 1) : 0) {
     for (std::size_t i = 0; i < kBatch; ++i) {
       tx_[i].buffer = std::span(tx_storage_).subspan(i * slot_size_, slot_size_);
-      tx_[i].offset = tunnel::kFrameHeaderSize;
+      tx_[i].offset = prefix_;
     }
   }
 
@@ -113,6 +120,8 @@ class Tunnel {
   dev::Device device_;
   dev::Queue queue_;
   Transport transport_;
+  tunnel::Framing framing_;
+  std::size_t vnet_size_;   // a virtio_net_hdr leads each frame with --offload
   std::size_t max_frame_;
   std::optional<event::Epoll> epoll_;
 
@@ -130,7 +139,9 @@ class Tunnel {
   Fd udp_;
   std::optional<Endpoint> udp_peer_;
 
-  // The batch read from the device and not yet fully sent.
+  // The batch read from the device and not yet fully sent. Each packet is read at
+  // `prefix_` so the frame header (and virtio header) go in front of it in place.
+  std::size_t prefix_;
   std::size_t slot_size_;
   std::vector<std::uint8_t> tx_storage_;
   std::array<dev::PacketSlot, kBatch> tx_{};
@@ -244,7 +255,18 @@ void Tunnel::receive_stream() {
 }
 
 void Tunnel::deliver(std::span<const std::uint8_t> frame) {
-  if (auto ok = queue_.write_packet(frame); !ok) {
+  dev::VnetHeader vnet;
+  if (vnet_size_) {  // offload framing: virtio_net_hdr (little-endian), then the packet
+    const auto view = VirtioNetHdrView::parse(frame);
+    if (!view || frame.size() == vnet_size_) {
+      ++counters_.drop_device_refused;
+      return;
+    }
+    vnet = {view->flags(), static_cast<std::uint8_t>(frame[1]), view->hdr_len(), view->gso_size(),
+            view->csum_start(), view->csum_offset()};
+    frame = frame.subspan(vnet_size_);
+  }
+  if (auto ok = queue_.write_packet(frame, vnet_size_ ? &vnet : nullptr); !ok) {
     ++counters_.drop_device_refused;
     debug(fmt::format("device refused a {}-byte packet: {}", frame.size(), ok.error().message));
     return;
@@ -260,12 +282,18 @@ void Tunnel::on_device() {
   if (!got) throw CommandError{got.error().message, kFailure};
   tx_count_ = *got;
   tx_next_ = tx_offset_ = 0;
-  for (std::size_t i = 0; i < tx_count_; ++i) {
-    auto& slot = tx_[i];
-    const tunnel::FrameHeader header(slot.length);
-    slot.buffer[0] = header.bytes[0];
-    slot.buffer[1] = header.bytes[1];
-    debug(fmt::format("{} -> peer: {} bytes", device_.name(), slot.length));
+  if (transport_ == Transport::tcp) {
+    for (std::size_t i = 0; i < tx_count_; ++i) {
+      auto& slot = tx_[i];
+      const auto head = slot.buffer.first(prefix_);
+      tunnel::put_frame_header(head, vnet_size_ + slot.length, framing_);
+      if (vnet_size_) {
+        const auto& v = slot.vnet;
+        VirtioNetHdrRepr{v.flags, v.gso_type, v.hdr_len, v.gso_size, v.csum_start, v.csum_offset}
+            .emit(head.subspan(tunnel::header_size(framing_)));
+      }
+      debug(fmt::format("{} -> peer: {} bytes", device_.name(), slot.length));
+    }
   }
   flush();
 }
@@ -279,7 +307,7 @@ void Tunnel::flush() {
       for (std::size_t i = tx_next_; i < tx_count_; ++i, ++n) {
         const auto& slot = tx_[i];
         const std::size_t skip = i == tx_next_ ? tx_offset_ : 0;
-        iov[n] = {slot.buffer.data() + skip, tunnel::kFrameHeaderSize + slot.length - skip};
+        iov[n] = {slot.buffer.data() + skip, prefix_ + slot.length - skip};
       }
       msghdr msg{};
       msg.msg_iov = iov.data();
@@ -292,7 +320,7 @@ void Tunnel::flush() {
       // Advance over what went out; a short write leaves us inside a frame.
       auto left = static_cast<std::size_t>(sent);
       while (left > 0) {
-        const std::size_t frame = tunnel::kFrameHeaderSize + tx_[tx_next_].length - tx_offset_;
+        const std::size_t frame = prefix_ + tx_[tx_next_].length - tx_offset_;
         if (left < frame) {
           tx_offset_ += left;
           break;
@@ -466,6 +494,8 @@ int run_tunnel(TunnelOptions& o) {
     usage_error("give exactly one of --listen [ADDR] (simpletun -s) or --connect HOST (-c HOST)");
   if (o.transport != "tcp" && o.transport != "udp")
     usage_error(fmt::format("--transport '{}': expected tcp or udp", o.transport));
+  if (o.offload && o.transport != "tcp")
+    usage_error("--offload carries 64 KiB super-packets and needs --transport tcp");
   std::optional<dev::Mode> mode;
   if (!o.mode.empty()) {
     mode = dev::parse_mode(o.mode);
@@ -488,16 +518,23 @@ int run_tunnel(TunnelOptions& o) {
     if (!mode) mode = link->tun->tap ? dev::Mode::tap : dev::Mode::tun;
   }
   open.mode = mode.value_or(dev::Mode::tun);
+  open.vnet_hdr = o.offload;
   dev::Device device = must(dev::Device::open(open));
+  if (o.offload) {
+    const auto accepted = must(device.set_offloads(dev::Offloads::all()));
+    fmt::print(stderr, "tunkit tunnel: offloads accepted by the kernel: {}\n", accepted.to_string());
+  }
   const auto link = must(rtnl.link(device.name()));
   if (o.mtu) must(rtnl.set_mtu(link.index, o.mtu));
   if (o.up || !addresses.empty()) must(rtnl.set_up(link.index, true));
   for (const auto& a : addresses) must(rtnl.add_address(link.index, a));
   const unsigned mtu = o.mtu ? o.mtu : link.mtu;
-  // TAP frames carry an Ethernet header and possibly one 802.1Q tag.
-  const std::size_t max_frame = std::min<std::size_t>(
-      tunnel::kMaxFrameLength, mtu + (device.mode() == dev::Mode::tap ? 14 + 4 : 0));
-  Tunnel tunnel(o, std::move(device), max_frame, o.transport == "udp" ? Transport::udp : Transport::tcp);
+  // TAP frames carry an Ethernet header and possibly one 802.1Q tag; with offloads the
+  // kernel hands over super-packets of up to 64 KiB plus that header.
+  const std::size_t link_header = device.mode() == dev::Mode::tap ? 14 + 4 : 0;
+  const std::size_t max_packet =
+      o.offload ? 65536 + link_header : std::min<std::size_t>(65535, mtu + link_header);
+  Tunnel tunnel(o, std::move(device), max_packet, o.transport == "udp" ? Transport::udp : Transport::tcp);
   return tunnel.run();
 }
 
@@ -521,12 +558,16 @@ std::vector<Subcommand> add_tunnel_command(CLI::App& parent) {
   app->add_option("--address", o->addresses, "address for the device, A/P (repeatable)");
   app->add_option("--mtu", o->mtu, "MTU for the device")->check(CLI::Range(68, 65535));
   app->add_flag("--up", o->up, "bring the device up");
+  app->add_flag("--offload", o->offload,
+                "both ends tunkit, TCP: carry TSO/GSO super-packets with their virtio header "
+                "(4-byte lengths; not simpletun-compatible)");
   app->add_flag("-d,--debug", o->debug, "log every frame");
   app->footer(
       "This tunnel does NOT encrypt or authenticate: anyone on the path can read and inject\n"
       "traffic. For an encrypted VPN use `tunkit wg`.\n"
       "TCP frames are simpletun's (2-byte big-endian length, then the packet), so either\n"
-      "end may be the original simpletun; UDP sends one datagram per packet.\n"
+      "end may be the original simpletun; UDP sends one datagram per packet. With --offload on\n"
+      "both ends, frames carry the kernel's 64 KiB super-packets (far fewer system calls).\n"
       "Examples:\n"
       "  tunkit tunnel --dev tun0 --listen --address 10.0.0.1/24\n"
       "  tunkit tunnel --dev tun0 --connect 192.0.2.1 --address 10.0.0.2/24\n"

@@ -4,13 +4,14 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/tunnel_lib.sh"
 tk_require tcpdump sha256sum
 
-run_pair() {  # run_pair TRANSPORT SERVER_ADDRESS_FOR_CLIENT
-  local transport=$1 server=$2 tag="$1-${2//[:.]/_}"
+run_pair() {  # run_pair TRANSPORT SERVER_ADDRESS_FOR_CLIENT [EXTRA TUNNEL ARGS...]
+  local transport=$1 server=$2 tag="$1-${2//[:.]/_}${3:-}"
+  shift 2
   tk_bg "$TK_TMP/a-$tag.log" ip netns exec "$NS_A" "$TUNKIT" tunnel --dev tkt0 --listen \
-    --transport "$transport" --address 10.81.0.1/24
+    --transport "$transport" --address 10.81.0.1/24 "$@"
   SERVER_PID=$TK_LAST_PID
   tk_bg "$TK_TMP/b-$tag.log" ip netns exec "$NS_B" "$TUNKIT" tunnel --dev tkt0 --connect "$server" \
-    --transport "$transport" --address 10.81.0.2/24
+    --transport "$transport" --address 10.81.0.2/24 "$@"
   CLIENT_PID=$TK_LAST_PID
   # UDP: the server learns the client's address from its first datagram, so B speaks first.
   wait_tunnel "$NS_B" 10.81.0.1 || tk_fail "$tag: tunnel never came up: $(cat "$TK_TMP"/[ab]-"$tag".log)"
@@ -63,3 +64,13 @@ tk_pass "TUN over TCP with an IPv6 underlay"
 run_pair udp fd80::1
 stop_pair
 tk_pass "TUN over UDP with an IPv6 underlay"
+
+# Both ends tunkit with --offload: frames carry the kernel's TSO super-packets whole.
+run_pair tcp 10.80.0.1 --offload
+grep -q "offloads accepted by the kernel: csum tso4 tso6" "$TK_TMP/a-tcp-10_80_0_1--offload.log" || tk_fail "offloads not reported"
+transfer
+stop_pair
+big=$(grep -o "tkt0 -> peer: [0-9]* frames, [0-9]* bytes" "$TK_TMP/a-tcp-10_80_0_1--offload.log" | head -1)
+frames=$(awk '{print $4}' <<<"$big"); bytes=$(awk '{print $6}' <<<"$big")
+[ "$frames" -gt 0 ] && [ $((bytes / frames)) -gt 1500 ] || tk_fail "no super-packets went through: $big"
+tk_pass "--offload: 20 MB intact, carried as super-packets (average frame $((bytes / frames)) bytes)"

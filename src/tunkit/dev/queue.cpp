@@ -71,8 +71,10 @@ Result<std::size_t> Queue::write(std::span<const PacketSlot> slots) const {
   return written;
 }
 
-Result<void> Queue::write_packet(std::span<const std::uint8_t> packet) const {
+Result<void> Queue::write_packet(std::span<const std::uint8_t> packet,
+                                 const VnetHeader* vnet) const {
   PacketSlot slot;
+  if (vnet) slot.vnet = *vnet;
   slot.buffer = std::span(const_cast<std::uint8_t*>(packet.data()), packet.size());  // writev only reads
   slot.length = packet.size();
   if (packet_info_ && !packet.empty())

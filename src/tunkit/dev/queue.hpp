@@ -60,9 +60,10 @@ class Queue {
   Result<std::size_t> write(std::span<const PacketSlot> slots) const;
 
   // Writes one packet held elsewhere (e.g. a frame inside a receive buffer) without a
-  // slot: the packet-info protocol is taken from the IP version nibble (TUN) and the
-  // virtio header says "no offload".
-  Result<void> write_packet(std::span<const std::uint8_t> packet) const;
+  // slot: the packet-info protocol is taken from the IP version nibble (TUN); the virtio
+  // header is `vnet`, or "no offload" when null.
+  Result<void> write_packet(std::span<const std::uint8_t> packet,
+                            const VnetHeader* vnet = nullptr) const;
 
   int fd() const noexcept { return fd_; }
 

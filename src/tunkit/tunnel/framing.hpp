@@ -1,6 +1,8 @@
 // simpletun's TCP framing: each packet (TUN) or frame (TAP) is sent as a 2-byte big-endian
-// length followed by that many bytes. No I/O here: FrameReader reassembles frames from
-// whatever chunks the stream delivers, FrameHeader encodes the prefix for a writev.
+// length followed by that many bytes. tunkit's offload framing (both ends tunkit, with
+// --offload) uses a 4-byte length, because a frame there is a 10-byte virtio_net_hdr plus a
+// GSO super-packet of up to 64 KiB. No I/O here: FrameReader reassembles frames from
+// whatever chunks the stream delivers; put_frame_header encodes the prefix.
 #pragma once
 
 #include <cstddef>
@@ -12,15 +14,17 @@
 
 namespace tunkit::tunnel {
 
-inline constexpr std::size_t kFrameHeaderSize = 2;
-inline constexpr std::size_t kMaxFrameLength = 65535;
-
-// The 2-byte length prefix of one frame.
-struct FrameHeader {
-  std::uint8_t bytes[kFrameHeaderSize];
-  explicit FrameHeader(std::size_t length) noexcept
-      : bytes{static_cast<std::uint8_t>(length >> 8), static_cast<std::uint8_t>(length)} {}
+enum class Framing : std::uint8_t {
+  simpletun,  // 2-byte big-endian length
+  offload,    // 4-byte big-endian length
 };
+constexpr std::size_t header_size(Framing f) noexcept { return f == Framing::simpletun ? 2 : 4; }
+constexpr std::size_t max_frame_length(Framing f) noexcept {
+  return f == Framing::simpletun ? 65535 : (1u << 20);
+}
+
+// Writes the length prefix into out[0, header_size(f)).
+void put_frame_header(std::span<std::uint8_t> out, std::size_t length, Framing f) noexcept;
 
 enum class FrameError : std::uint8_t {
   zero_length,   // a frame of 0 bytes: simpletun never sends one
@@ -33,9 +37,9 @@ std::string_view to_string(FrameError e) noexcept;
 // connection must be dropped (reset() starts over).
 class FrameReader {
  public:
-  // `max_length`: the longest frame accepted (1..65535). `buffer_size`: how much one
-  // receive may bring; at least max_length + 2.
-  FrameReader(std::size_t max_length, std::size_t buffer_size);
+  // `max_length`: the longest frame accepted (at most max_frame_length(f)). `buffer_size`:
+  // how much one receive may bring; at least one whole frame.
+  FrameReader(std::size_t max_length, std::size_t buffer_size, Framing f = Framing::simpletun);
 
   // Where the next received bytes go; never empty when every complete frame has been
   // taken with next() first. Valid until commit().
@@ -56,6 +60,7 @@ class FrameReader {
   void reset() noexcept;
 
  private:
+  std::size_t header_;
   std::size_t max_length_;
   std::vector<std::uint8_t> buffer_;
   std::size_t begin_ = 0;  // first unconsumed byte

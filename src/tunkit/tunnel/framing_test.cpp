@@ -39,9 +39,27 @@ std::vector<std::vector<std::uint8_t>> feed(FrameReader& reader, const std::vect
 }
 
 TEST(SimpletunFraming, HeaderIsTwoBytesBigEndian) {
-  FrameHeader h(0x05dc);
-  EXPECT_EQ(h.bytes[0], 0x05);
-  EXPECT_EQ(h.bytes[1], 0xdc);
+  std::uint8_t h[2];
+  put_frame_header(h, 0x05dc, Framing::simpletun);
+  EXPECT_EQ(h[0], 0x05);
+  EXPECT_EQ(h[1], 0xdc);
+}
+
+TEST(OffloadFraming, FourByteLengthCarriesSuperPackets) {
+  std::vector<std::uint8_t> stream(4 + 70000, 0x5a);
+  put_frame_header(stream, 70000, Framing::offload);
+  EXPECT_EQ(stream[0], 0x00);
+  EXPECT_EQ(stream[1], 0x01);
+  EXPECT_EQ(stream[2], 0x11);
+  EXPECT_EQ(stream[3], 0x70);
+  FrameReader reader(10 + 65535 + 4096, 1 << 18, Framing::offload);
+  auto frames = feed(reader, stream, 8192);
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0].size(), 70000u);
+  std::optional<FrameError> error;
+  FrameReader small(1000, 4096, Framing::offload);
+  feed(small, {0, 0, 0x10, 0, 1}, 5, &error);
+  EXPECT_EQ(error, FrameError::too_long);
 }
 
 TEST(SimpletunFraming, FramesSplitAtEveryByteBoundaryReassemble) {
@@ -83,7 +101,7 @@ TEST(SimpletunFraming, ManyFramesThroughASmallBufferKeepOrderAndBytes) {
 }
 
 TEST(SimpletunFraming, MaximumLengthFrameIsAccepted) {
-  FrameReader reader(kMaxFrameLength, 1 << 17);
+  FrameReader reader(max_frame_length(Framing::simpletun), 1 << 17);
   auto frames = feed(reader, frame_of(65535, 3), 9000);
   ASSERT_EQ(frames.size(), 1u);
   EXPECT_EQ(frames[0].size(), 65535u);
