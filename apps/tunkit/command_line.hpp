@@ -76,5 +76,6 @@ std::vector<Subcommand> add_dev_commands(CLI::App& parent);
 std::vector<Subcommand> add_demo_command(CLI::App& parent);
 std::vector<Subcommand> add_dump_command(CLI::App& parent);
 std::vector<Subcommand> add_tunnel_command(CLI::App& parent);
+std::vector<Subcommand> add_host_command(CLI::App& parent);
 
 }  // namespace tunkit::app

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
 
   std::vector<Subcommand> commands = add_dev_commands(app);
   for (auto& c : add_dump_command(app)) commands.push_back(std::move(c));
+  for (auto& c : add_host_command(app)) commands.push_back(std::move(c));
   for (auto& c : add_tunnel_command(app)) commands.push_back(std::move(c));
   for (auto& c : add_demo_command(app)) commands.push_back(std::move(c));
 
