@@ -11,7 +11,7 @@ packages=(
   # fuzz targets (libFuzzer with ASan/UBSan)
   clang libclang-rt-14-dev
   # tests, demo and benchmarks: the real programs on the other side of a device
-  iproute2 iputils-ping iputils-arping util-linux procps jq
+  iproute2 iputils-ping iputils-arping util-linux procps jq python3
   tcpdump tshark socat netcat-openbsd iperf3
 )
 

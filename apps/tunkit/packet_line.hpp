@@ -1,5 +1,5 @@
-// One short line about a packet read from a device: what `tunkit dev attach` and the demo
-// print. (`tunkit dump` decodes everything; this only names the protocol and endpoints.)
+// One line about a packet read from a device, in tcpdump's style: what `tunkit dev attach`
+// and the demo print, the same line `tunkit dump` prints (capture/printer.hpp).
 #pragma once
 
 #include <cstddef>

@@ -1,13 +1,18 @@
 # The README's demo runs to the end, shows packets from the kernel arriving on TUN and TAP,
 # and leaves nothing behind: no namespace, no device, no process.
 source "$(dirname "$0")/lib.sh"
-tk_require ping
+tk_require ping iperf3
 before_ns=$(ip netns list | sort)
 before_links=$(ip -o link show | awk -F': ' '{print $2}' | sort)
 timeout 60 "$TUNKIT" demo >"$TK_TMP/demo.out" 2>&1 || tk_fail "demo failed: $(cat "$TK_TMP/demo.out")"
-grep -q "IPv4 10.77.0.1 > 10.78.0.9 ICMP echo request" "$TK_TMP/demo.out" || tk_fail "no echo request in: $(cat "$TK_TMP/demo.out")"
-grep -q "ARP who-has 10.79.0.2 tell 10.79.0.1" "$TK_TMP/demo.out" || tk_fail "no ARP in demo"
+grep -q "IP 10.77.0.1 > 10.78.0.9: ICMP echo request" "$TK_TMP/demo.out" || tk_fail "no echo request in: $(cat "$TK_TMP/demo.out")"
+grep -q "Request who-has 10.79.0.2 tell 10.79.0.1" "$TK_TMP/demo.out" || tk_fail "no ARP in demo"
 grep -q "tkpersist0: tun persist owner 65534" "$TK_TMP/demo.out" || tk_fail "no persistent device in demo"
+# tunkit host answers over TUN and TAP, and the tunnel carries ping: three clean pings.
+n=$(grep -c "3 packets transmitted, 3 received, 0% packet loss" "$TK_TMP/demo.out" || true)
+[ "$n" -eq 3 ] || tk_fail "expected 3 answered pings (host TUN, host TAP, tunnel), got $n: $(cat "$TK_TMP/demo.out")"
+grep -q "arp_requests_answered [1-9]" "$TK_TMP/demo.out" || tk_fail "the TAP host answered no ARP"
+grep -qE "Gbits/sec +receiver" "$TK_TMP/demo.out" || tk_fail "no iperf3 result through the tunnel"
 [ "$(ip netns list | sort)" = "$before_ns" ] || tk_fail "demo left a namespace"
 [ "$(ip -o link show | awk -F': ' '{print $2}' | sort)" = "$before_links" ] || tk_fail "demo changed root-namespace links"
 tk_pass "demo ran and cleaned up"

@@ -34,7 +34,7 @@ run_case() {  # run_case WORDS EXPECTED_BYTES
   timeout 10 tail --pid="$pid" -f /dev/null || tk_fail "attach did not stop after 5 packets"
   wait "$pid" || tk_fail "attach as nobody exited non-zero: $(cat "$out")"
   local lines
-  lines=$(grep -c "^[0-9]* $bytes bytes .*IPv4 10.63.0.1 > 10.63.0.2 ICMP echo request" "$out" || true)
+  lines=$(grep -c "^[0-9]* $bytes bytes .*IP 10.63.0.1 > 10.63.0.2: ICMP echo request" "$out" || true)
   [ "$lines" -eq 5 ] || tk_fail "expected 5 echo requests of $bytes bytes ($words), got: $(cat "$out")"
   grep -q "^5 packets, $((5 * bytes)) bytes received" "$out" || tk_fail "no count line: $(cat "$out")"
 }
