@@ -4,7 +4,6 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
-#include <sys/signalfd.h>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -13,6 +12,7 @@
 #include <cstdio>
 
 #include "command_line.hpp"
+#include "tunkit/event/signals.hpp"
 #include "packet_line.hpp"
 #include "tunkit/dev/attached.hpp"
 #include "tunkit/dev/name.hpp"
@@ -274,22 +274,6 @@ int run_set(const std::string& name, const std::vector<std::string>& rest) {
 
 // --- dev attach --------------------------------------------------------------------
 
-class SignalWatch {
- public:
-  SignalWatch() {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigprocmask(SIG_BLOCK, &set, nullptr);
-    fd_ = Fd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
-  }
-  int fd() const { return fd_.get(); }
-
- private:
-  Fd fd_;
-};
-
 int run_attach(const std::string& name, const std::vector<std::string>& rest) {
   Words words(rest, "tunkit dev attach");
   dev::OpenOptions options;
@@ -313,7 +297,7 @@ int run_attach(const std::string& name, const std::vector<std::string>& rest) {
     if (!mode) mode = link->tun->tap ? dev::Mode::tap : dev::Mode::tun;
   }
   options.mode = mode.value_or(dev::Mode::tun);
-  SignalWatch signals;
+  const auto signals = must(event::SignalFd::create({SIGINT, SIGTERM}));
   const dev::Device device = must(dev::Device::open(options));
   fmt::print(stderr, "attached to {} ({}, {}, {}); Ctrl-C stops\n", device.name(),
              dev::to_string(device.mode()), existed ? "existing device" : "transient: gone when we exit",

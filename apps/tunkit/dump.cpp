@@ -3,7 +3,6 @@
 // as hex or as JSON; write pcap; count what was seen.
 #include <poll.h>
 #include <signal.h>
-#include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,6 +15,7 @@
 #include <optional>
 
 #include "command_line.hpp"
+#include "tunkit/event/signals.hpp"
 #include "tunkit/base/fd.hpp"
 #include "tunkit/capture/counters.hpp"
 #include "tunkit/capture/filter.hpp"
@@ -157,27 +157,6 @@ class Sink {
   std::string line_;
 };
 
-// SIGINT/SIGTERM arrive on a descriptor, so the loop ends cleanly and prints its summary.
-class SignalWatch {
- public:
-  SignalWatch() {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigprocmask(SIG_BLOCK, &set, nullptr);
-    fd_ = Fd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
-  }
-  int fd() const { return fd_.get(); }
-  bool raised() const {
-    signalfd_siginfo info;
-    return ::read(fd_.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info);
-  }
-
- private:
-  Fd fd_;
-};
-
 Timestamp now() {
   timespec ts{};
   clock_gettime(CLOCK_REALTIME, &ts);
@@ -198,10 +177,10 @@ int run_read(const DumpOptions& options) {
   auto reader = must(capture::PcapReader::open(options.read_path));
   Sink sink(options, reader.link(),
             must(capture::PacketFilter::compile(join(options.words, 0), reader.link())));
-  SignalWatch signals;
+  const auto signals = must(event::SignalFd::create({SIGINT, SIGTERM}));
   int status = kOk;
   for (std::uint64_t n = 0;; ++n) {
-    if ((n & 255) == 255 && signals.raised()) break;
+    if ((n & 255) == 255 && signals.take().has_value()) break;
     auto record = reader.next();
     if (!record) {
       fmt::print(stderr, "tunkit: {}\n", record.error().message);
@@ -257,7 +236,7 @@ int run_live(const DumpOptions& options) {
   open.mode = mode.value_or(dev::Mode::tun);
   const LinkType link_type = open.mode == dev::Mode::tap ? LinkType::ethernet : LinkType::raw_ip;
   Sink sink(options, link_type, must(capture::PacketFilter::compile(join(options.words, filter_from), link_type)));
-  SignalWatch signals;
+  const auto signals = must(event::SignalFd::create({SIGINT, SIGTERM}));
   const dev::Device device = must(dev::Device::open(open));
   fmt::print(stderr, "tunkit dump: listening on {} ({}{}{}, {}), link-type {}{}\n", device.name(),
              dev::to_string(device.mode()), device.packet_info() ? ", packet info" : "",

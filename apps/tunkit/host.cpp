@@ -4,7 +4,6 @@
 // in ppoll until the device is readable, a signal arrives or the stack's next deadline.
 #include <poll.h>
 #include <signal.h>
-#include <sys/signalfd.h>
 
 #include <fmt/format.h>
 
@@ -13,6 +12,7 @@
 #include <cstring>
 
 #include "command_line.hpp"
+#include "tunkit/event/signals.hpp"
 #include "tunkit/dev/name.hpp"
 #include "tunkit/dev/tun.hpp"
 #include "tunkit/netlink/rtnetlink.hpp"
@@ -34,28 +34,6 @@ struct HostArgs {
   std::vector<std::string> services;
   std::string mac;
   unsigned mtu = 0;
-};
-
-// SIGINT/SIGTERM stop, SIGUSR1 prints the counters; all through a signalfd.
-class SignalWatch {
- public:
-  SignalWatch() {
-    sigemptyset(&set_);
-    for (int s : {SIGINT, SIGTERM, SIGUSR1}) sigaddset(&set_, s);
-    sigprocmask(SIG_BLOCK, &set_, nullptr);
-    fd_ = Fd(::signalfd(-1, &set_, SFD_CLOEXEC | SFD_NONBLOCK));
-  }
-  int fd() const { return fd_.get(); }
-  // The next pending signal number, or 0.
-  int take() const {
-    signalfd_siginfo info{};
-    if (::read(fd_.get(), &info, sizeof info) != static_cast<ssize_t>(sizeof info)) return 0;
-    return static_cast<int>(info.ssi_signo);
-  }
-
- private:
-  sigset_t set_{};
-  Fd fd_;
 };
 
 std::pair<UdpServiceKind, std::uint16_t> parse_service(const std::string& text) {
@@ -137,7 +115,7 @@ int run_host(const HostArgs& args) {
   options.mode = mode.value_or(dev::Mode::tun);
   if (!args.mac.empty() && options.mode == dev::Mode::tun)
     usage_error("--mac is for TAP devices; a TUN device has no link layer");
-  SignalWatch signals;
+  const auto signals = must(event::SignalFd::create({SIGINT, SIGTERM, SIGUSR1}));
   const dev::Device device = must(dev::Device::open(options));
   const auto link = must(rtnl.link(device.name()));
   config.mtu = static_cast<std::uint16_t>(args.mtu ? args.mtu : std::min(link.mtu ? link.mtu : 1500u, 65535u));
@@ -201,8 +179,8 @@ int run_host(const HostArgs& args) {
     }
     if (fds[1].revents) {
       bool stop = false;
-      while (int signo = signals.take()) {
-        if (signo == SIGUSR1) print_counters(host, stdout);
+      while (const auto signo = signals.take()) {
+        if (*signo == SIGUSR1) print_counters(host, stdout);
         else stop = true;
       }
       if (stop) break;
