@@ -8,6 +8,7 @@
 // it, so memory stays bounded (backpressure). Received frames are written to the device
 // straight from the receive buffer.
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <sys/socket.h>
 
 #include <fmt/format.h>
@@ -61,12 +62,17 @@ struct Counters {
   std::uint64_t drop_no_peer = 0;               // UDP server: nobody has spoken to us yet
   std::uint64_t drop_bad_datagram = 0;          // UDP: empty, too long or truncated
   std::uint64_t drop_device_refused = 0;        // the device rejected a packet we wrote
+  std::uint64_t gso_sends = 0, gso_packets = 0;  // UDP_SEGMENT sends and the packets in them
+  std::uint64_t gro_runs = 0, gro_packets = 0;   // UDP_GRO receives of several datagrams
 };
 
 enum Tag : std::uint64_t { kDevice = 1, kSignals, kListener, kConnection, kUdp };
 
 constexpr std::size_t kBatch = 64;
 constexpr std::size_t kReceiveBuffer = 1 << 20;
+constexpr std::size_t kUdpCell = 65536;         // one UDP receive: a datagram or a GRO run
+constexpr std::size_t kMaxGsoSegments = 64;     // UDP_MAX_SEGMENTS in Linux
+constexpr std::size_t kMaxGsoBytes = 65000;     // under the 64 KiB UDP datagram limit
 
 class Tunnel {
  public:
@@ -84,7 +90,7 @@ class Tunnel {
         prefix_(transport == Transport::tcp ? tunnel::header_size(framing_) + vnet_size_ : 0),
         slot_size_(prefix_ + max_packet),
         tx_storage_(kBatch * slot_size_),
-        rx_storage_(transport == Transport::udp ? kBatch * (max_frame_ + 1) : 0) {
+        rx_storage_(transport == Transport::udp ? kBatch * kUdpCell : 0) {
     for (std::size_t i = 0; i < kBatch; ++i) {
       tx_[i].buffer = std::span(tx_storage_).subspan(i * slot_size_, slot_size_);
       tx_[i].offset = prefix_;
@@ -138,6 +144,9 @@ class Tunnel {
   // UDP state
   Fd udp_;
   std::optional<Endpoint> udp_peer_;
+  // Runs of packets smaller than this go out as one UDP_SEGMENT send; lowered when the
+  // kernel refuses a segment size (larger than the path MTU allows) or GSO altogether.
+  std::size_t gso_below_ = SIZE_MAX;
 
   // The batch read from the device and not yet fully sent. Each packet is read at
   // `prefix_` so the frame header (and virtio header) go in front of it in place.
@@ -337,7 +346,8 @@ void Tunnel::flush() {
     watch_device(!blocked);
     return;
   }
-  // UDP: one datagram per packet, no prefix.
+  // UDP: one datagram per packet, no prefix. Runs of equal-sized packets go out as one
+  // UDP_SEGMENT (GSO) message each, the whole batch in one sendmmsg.
   if (!udp_peer_) {
     counters_.drop_no_peer += tx_count_ - tx_next_;
     tx_next_ = tx_count_;
@@ -346,28 +356,70 @@ void Tunnel::flush() {
   while (tx_next_ < tx_count_) {
     std::array<mmsghdr, kBatch> msgs{};
     std::array<iovec, kBatch> iov;
-    std::size_t n = 0;
-    for (std::size_t i = tx_next_; i < tx_count_; ++i, ++n) {
-      iov[n] = {tx_[i].buffer.data() + tx_[i].offset, tx_[i].length};
-      msgs[n].msg_hdr.msg_iov = &iov[n];
-      msgs[n].msg_hdr.msg_iovlen = 1;
-      msgs[n].msg_hdr.msg_name = &udp_peer_->address;
-      msgs[n].msg_hdr.msg_namelen = udp_peer_->length;
+    std::array<std::size_t, kBatch> packets_in{};  // packets carried by each message
+    union Control {
+      cmsghdr header;
+      char bytes[CMSG_SPACE(sizeof(std::uint16_t))];
+    };
+    std::array<Control, kBatch> control{};
+    std::size_t messages = 0;
+    for (std::size_t i = tx_next_; i < tx_count_; ++messages) {
+      const std::size_t first = i, size = tx_[i].length;
+      std::size_t total = size;
+      // A GSO run: equal sizes, at most one shorter packet to close it, under 64 KiB.
+      for (++i; size < gso_below_ && i < tx_count_ && i - first < kMaxGsoSegments &&
+                total + tx_[i].length <= kMaxGsoBytes && tx_[i].length <= size;) {
+        total += tx_[i].length;
+        if (tx_[i++].length < size) break;
+      }
+      for (std::size_t k = first; k < i; ++k)
+        iov[k - tx_next_] = {tx_[k].buffer.data() + tx_[k].offset, tx_[k].length};
+      auto& h = msgs[messages].msg_hdr;
+      h.msg_iov = &iov[first - tx_next_];
+      h.msg_iovlen = i - first;
+      h.msg_name = &udp_peer_->address;
+      h.msg_namelen = udp_peer_->length;
+      packets_in[messages] = i - first;
+      if (i - first > 1) {
+        h.msg_control = control[messages].bytes;
+        h.msg_controllen = sizeof control[messages].bytes;
+        cmsghdr* c = CMSG_FIRSTHDR(&h);
+        c->cmsg_level = SOL_UDP;
+        c->cmsg_type = UDP_SEGMENT;
+        c->cmsg_len = CMSG_LEN(sizeof(std::uint16_t));
+        const auto segment = static_cast<std::uint16_t>(size);
+        std::memcpy(CMSG_DATA(c), &segment, sizeof segment);
+      }
     }
-    const int sent = ::sendmmsg(udp_.get(), msgs.data(), static_cast<unsigned>(n), MSG_DONTWAIT);
+    const int sent = ::sendmmsg(udp_.get(), msgs.data(), static_cast<unsigned>(messages), MSG_DONTWAIT);
     if (sent < 0) {
       if (errno == EAGAIN || errno == EINTR) break;
+      if (packets_in[0] > 1 && (errno == EMSGSIZE || errno == EIO || errno == EINVAL || errno == ENOPROTOOPT)) {
+        // The route cannot take segments this size (more than its MTU allows, which would
+        // need IP fragmentation: EMSGSIZE) or cannot segment at all.
+        const std::size_t size = tx_[tx_next_].length;
+        gso_below_ = errno == EMSGSIZE ? size : 0;
+        log(fmt::format("UDP segmentation offload refused for {}-byte packets ({}); sending {} "
+                        "one datagram each", size, std::strerror(errno),
+                        gso_below_ ? "packets this size or larger" : "all packets"));
+        continue;
+      }
       // E.g. ECONNREFUSED/EHOSTUNREACH from an earlier datagram: the peer may come back.
       debug(fmt::format("UDP send: {}", std::strerror(errno)));
       counters_.drop_connection_lost += tx_count_ - tx_next_;
       tx_next_ = tx_count_;
       break;
     }
-    for (int i = 0; i < sent; ++i) {
-      ++counters_.frames_out;
-      counters_.bytes_out += tx_[tx_next_ + static_cast<std::size_t>(i)].length;
+    for (int m = 0; m < sent; ++m) {
+      if (const auto n = packets_in[static_cast<std::size_t>(m)]; n > 1) {
+        ++counters_.gso_sends;
+        counters_.gso_packets += n;
+      }
+      for (std::size_t k = 0; k < packets_in[static_cast<std::size_t>(m)]; ++k, ++tx_next_) {
+        ++counters_.frames_out;
+        counters_.bytes_out += tx_[tx_next_].length;
+      }
     }
-    tx_next_ += static_cast<std::size_t>(sent);
   }
   const bool blocked = tx_next_ < tx_count_;
   watch_writable(udp_.get(), kUdp, blocked);
@@ -375,40 +427,64 @@ void Tunnel::flush() {
 }
 
 void Tunnel::on_udp() {
-  const std::size_t cell = max_frame_ + 1;  // one byte more: a longer datagram shows as too long
+  // With UDP_GRO the kernel may hand us a run of datagrams in one buffer, cut every
+  // `gso_size` bytes; a cell holds the largest such run.
+  union Control {
+    cmsghdr header;
+    char bytes[CMSG_SPACE(sizeof(int))];
+  };
   std::array<mmsghdr, kBatch> msgs{};
   std::array<iovec, kBatch> iov;
   std::array<sockaddr_storage, kBatch> from{};
+  std::array<Control, kBatch> control{};
   for (std::size_t i = 0; i < kBatch; ++i) {
-    iov[i] = {rx_storage_.data() + i * cell, cell};
-    msgs[i].msg_hdr.msg_iov = &iov[i];
-    msgs[i].msg_hdr.msg_iovlen = 1;
-    msgs[i].msg_hdr.msg_name = &from[i];
-    msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+    iov[i] = {rx_storage_.data() + i * kUdpCell, kUdpCell};
+    auto& h = msgs[i].msg_hdr;
+    h.msg_iov = &iov[i];
+    h.msg_iovlen = 1;
+    h.msg_name = &from[i];
+    h.msg_namelen = sizeof(sockaddr_storage);
+    h.msg_control = control[i].bytes;
+    h.msg_controllen = sizeof control[i].bytes;
   }
   const int got = ::recvmmsg(udp_.get(), msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
   if (got <= 0) return;
-  for (int i = 0; i < got; ++i) {
-    const auto& m = msgs[static_cast<std::size_t>(i)];
-    const std::size_t length = m.msg_len;
-    if (length == 0 || length > max_frame_ || (m.msg_hdr.msg_flags & MSG_TRUNC)) {
-      ++counters_.drop_bad_datagram;
-      continue;
-    }
-    Endpoint source;
-    source.address = from[static_cast<std::size_t>(i)];
-    source.length = m.msg_hdr.msg_namelen;
-    if (!options_.listen && !(source == *udp_peer_)) {  // the client hears only its server
-      ++counters_.drop_bad_datagram;
-      continue;
-    }
-    if (options_.listen) {  // the server answers whoever spoke last
-      if (!udp_peer_ || !(*udp_peer_ == source)) {
-        log(fmt::format("UDP peer is now {}", source.to_string()));
-        udp_peer_ = source;
+  for (std::size_t i = 0; i < static_cast<std::size_t>(got); ++i) {
+    auto& h = msgs[i].msg_hdr;
+    const std::size_t length = msgs[i].msg_len;
+    std::size_t segment = length;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(&h, c)) {
+      if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
+        int size = 0;
+        std::memcpy(&size, CMSG_DATA(c), sizeof size);
+        if (size > 0) segment = static_cast<std::size_t>(size);
       }
     }
-    deliver(std::span<const std::uint8_t>(rx_storage_).subspan(static_cast<std::size_t>(i) * cell, length));
+    Endpoint source;
+    source.address = from[i];
+    source.length = h.msg_namelen;
+    if ((h.msg_flags & MSG_TRUNC) || segment == 0 ||
+        (!options_.listen && !(source == *udp_peer_))) {  // the client hears only its server
+      ++counters_.drop_bad_datagram;
+      continue;
+    }
+    if (options_.listen && (!udp_peer_ || !(*udp_peer_ == source))) {
+      log(fmt::format("UDP peer is now {}", source.to_string()));  // answer whoever spoke last
+      udp_peer_ = source;
+    }
+    const auto run = std::span<const std::uint8_t>(rx_storage_).subspan(i * kUdpCell, length);
+    if (segment < length) {
+      ++counters_.gro_runs;
+      counters_.gro_packets += (length + segment - 1) / segment;
+    }
+    for (std::size_t at = 0; at < length; at += segment) {
+      const auto datagram = run.subspan(at, std::min(segment, length - at));
+      if (datagram.size() > max_frame_) {
+        ++counters_.drop_bad_datagram;
+        continue;
+      }
+      deliver(datagram);
+    }
   }
 }
 
@@ -421,6 +497,11 @@ void Tunnel::print_counters() {
              device_.name(), c.frames_out, c.bytes_out, device_.name(), c.frames_in, c.bytes_in,
              c.connections, c.protocol_errors, c.drop_connection_lost, c.drop_no_peer,
              c.drop_bad_datagram, c.drop_device_refused);
+  if (transport_ == Transport::udp)
+    fmt::print(stderr,
+               "tunkit tunnel: UDP segmentation: {} sends carried {} packets; {} coalesced "
+               "receives carried {} packets\n",
+               c.gso_sends, c.gso_packets, c.gro_runs, c.gro_packets);
 }
 
 int Tunnel::run() {

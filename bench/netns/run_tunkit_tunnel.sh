@@ -9,15 +9,19 @@ PEERS_DIR=${PEERS_DIR:-$(cd "$HERE/../../../shared/bench/peers" && pwd)}
 . "$PEERS_DIR/netns.sh"
 TUNKIT=${TUNKIT:-$(cd "$HERE/../.." && pwd)/build/release/apps/tunkit/tunkit}
 [ -x "$TUNKIT" ] || { echo "build tunkit first (scripts/build.sh release)" >&2; exit 1; }
-VARIANTS=${VARIANTS:-"tcp udp tcp-offload"}  # tcp-offload: --offload on both ends
+VARIANTS=${VARIANTS:-"tcp udp udp-mtu1400 tcp-offload"}  # tcp-offload: --offload on both ends
 
 PIDS=()
 cleanup() { set +e; kill_pids "${PIDS[@]}"; ns_down; }
 trap cleanup EXIT INT TERM
 
 for variant in $VARIANTS; do
-    transport=${variant%-offload}
-    extra=(); [ "$variant" = tcp-offload ] && extra=(--offload)
+    transport=${variant%%-*}
+    extra=(); mtu=1500
+    case "$variant" in
+        tcp-offload) extra=(--offload) ;;
+        udp-mtu1400) extra=(--mtu 1400); mtu=1400 ;;  # fits the veth with UDP/IP headers: GSO/GRO
+    esac
     ns_up
     PIDS=()
     ip netns exec "$NS_A" "$TUNKIT" tunnel --dev tka --listen --transport "$transport" "${extra[@]}" \
@@ -29,8 +33,8 @@ for variant in $VARIANTS; do
     wait_overlay $O_B
     iperf_server_start $O_B; PIDS+=("$IPERF_PID")
     echo "tunkit tunnel $variant (run $RUN_ID)"
-    measure tunkit-tunnel "$variant TCP P1 mtu1500" $O_B 1 "$A" "$B"
-    measure tunkit-tunnel "$variant TCP P4 mtu1500" $O_B 4 "$A" "$B"
+    measure tunkit-tunnel "$variant TCP P1 mtu$mtu" $O_B 1 "$A" "$B"
+    measure tunkit-tunnel "$variant TCP P4 mtu$mtu" $O_B 4 "$A" "$B"
     kill_pids "${PIDS[@]}"
     ns_down
 done

@@ -74,3 +74,14 @@ big=$(grep -o "tkt0 -> peer: [0-9]* frames, [0-9]* bytes" "$TK_TMP/a-tcp-10_80_0
 frames=$(awk '{print $4}' <<<"$big"); bytes=$(awk '{print $6}' <<<"$big")
 [ "$frames" -gt 0 ] && [ $((bytes / frames)) -gt 1500 ] || tk_fail "no super-packets went through: $big"
 tk_pass "--offload: 20 MB intact, carried as super-packets (average frame $((bytes / frames)) bytes)"
+
+# UDP with an overlay MTU that fits the underlay's: runs of packets leave as one
+# UDP_SEGMENT send and arrive as GRO runs, which the receiver splits back into packets.
+run_pair udp 10.80.0.1 --mtu 1400
+transfer
+stop_pair
+log="$TK_TMP/a-udp-10_80_0_1--mtu.log"
+grep -q "segmentation offload refused" "$log" && tk_fail "GSO refused with MTU 1400: $(cat "$log")"
+grep -q "UDP segmentation: [1-9][0-9]* sends carried" "$log" || tk_fail "no GSO sends: $(cat "$log")"
+grep -q "coalesced receives carried [1-9]" "$TK_TMP/b-udp-10_80_0_1--mtu.log" || tk_fail "no GRO receives: $(cat "$TK_TMP/b-udp-10_80_0_1--mtu.log")"
+tk_pass "UDP with GSO/GRO (MTU 1400): 20 MB intact"

@@ -37,7 +37,8 @@ Result<void> connect_result(int fd);
 // TCP_NODELAY (a frame goes out as soon as it is written), keepalive that notices a dead
 // peer within about 30 s, and large buffers.
 Result<void> tune_stream(int fd);
-// A UDP socket bound to `local` (server) or connected to nothing (client), with large buffers.
+// A UDP socket bound to `local` (server) or unbound (client), with large buffers and
+// UDP_GRO on, so a receive may return a run of equal-sized datagrams (see the control message).
 Result<Fd> open_udp(const Endpoint& local);
 Result<Fd> open_udp_for(const Endpoint& remote);
 
