@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The one list of Debian 12 packages tunkit needs to build, test, demo and benchmark.
 # Idempotent: installs only what is missing, and runs `apt-get update` only then.
+#   scripts/install-deps.sh           build, tests, demo
+#   scripts/install-deps.sh --bench   also the peers the benchmarks compare against
 set -euo pipefail
 
 packages=(
@@ -14,6 +16,10 @@ packages=(
   iproute2 iputils-ping iputils-arping util-linux procps jq python3
   tcpdump tshark socat netcat-openbsd iperf3
 )
+
+# The peer programs of ../shared/bench/peers (run_all.sh) and bench/.
+bench_packages=(vtun wireguard-go wireguard-tools openvpn tinc gcc)
+[ "${1:-}" = --bench ] && packages+=("${bench_packages[@]}")
 
 missing=()
 for p in "${packages[@]}"; do
