@@ -9,7 +9,7 @@ PEERS_DIR=${PEERS_DIR:-$(cd "$HERE/../../../shared/bench/peers" && pwd)}
 . "$PEERS_DIR/netns.sh"
 TUNKIT=${TUNKIT:-$(cd "$HERE/../.." && pwd)/build/release/apps/tunkit/tunkit}
 [ -x "$TUNKIT" ] || { echo "build tunkit first (scripts/build.sh release)" >&2; exit 1; }
-VARIANTS=${VARIANTS:-"tcp udp udp-mtu1400 tcp-offload"}  # tcp-offload: --offload on both ends
+VARIANTS=${VARIANTS:-"tcp udp udp-mtu1400 tcp-offload udp-offload"}  # *-offload: --offload on both ends
 
 PIDS=()
 cleanup() { set +e; kill_pids "${PIDS[@]}"; ns_down; }
@@ -19,7 +19,7 @@ for variant in $VARIANTS; do
     transport=${variant%%-*}
     extra=(); mtu=1500
     case "$variant" in
-        tcp-offload) extra=(--offload) ;;
+        tcp-offload|udp-offload) extra=(--offload) ;;
         udp-mtu1400) extra=(--mtu 1400); mtu=1400 ;;  # fits the veth with UDP/IP headers: GSO/GRO
     esac
     ns_up

@@ -85,3 +85,15 @@ grep -q "segmentation offload refused" "$log" && tk_fail "GSO refused with MTU 1
 grep -q "UDP segmentation: [1-9][0-9]* sends carried" "$log" || tk_fail "no GSO sends: $(cat "$log")"
 grep -q "coalesced receives carried [1-9]" "$TK_TMP/b-udp-10_80_0_1--mtu.log" || tk_fail "no GRO receives: $(cat "$TK_TMP/b-udp-10_80_0_1--mtu.log")"
 tk_pass "UDP with GSO/GRO (MTU 1400): 20 MB intact"
+
+# --offload over UDP: super-packets are cut into segments that fit the underlay (each a
+# valid packet), sent in UDP_SEGMENT runs, and merged again into super-packets for the device.
+run_pair udp 10.80.0.1 --offload
+grep -q "offloads accepted by the kernel: csum tso4 tso6" "$TK_TMP/a-udp-10_80_0_1--offload.log" || tk_fail "offloads not reported"
+transfer
+stop_pair
+grep -q "super-packets written to the device carried [1-9]" "$TK_TMP/b-udp-10_80_0_1--offload.log" \
+  || tk_fail "nothing was coalesced: $(cat "$TK_TMP/b-udp-10_80_0_1--offload.log")"
+grep -q "UDP segmentation: [1-9][0-9]* sends" "$TK_TMP/a-udp-10_80_0_1--offload.log" || tk_fail "no GSO sends"
+grep -q "unsplittable 0" "$TK_TMP/a-udp-10_80_0_1--offload.log" || tk_fail "super-packets were dropped"
+tk_pass "--offload over UDP: 20 MB intact, segmented and coalesced in user space"
