@@ -323,7 +323,8 @@ void Tunnel::coalesce(std::span<const std::uint8_t> datagram) {
 void Tunnel::flush_coalesced() {
   if (coalescer_.empty()) return;
   const auto m = coalescer_.take();
-  const dev::VnetHeader vnet{m.flags, m.gso_type, m.hdr_len, m.gso_size, m.csum_start, m.csum_offset};
+  const auto& v = m.vnet;
+  const dev::VnetHeader vnet{v.flags, v.gso_type, v.hdr_len, v.gso_size, v.csum_start, v.csum_offset};
   if (m.segments > 1) {
     ++counters_.merged_writes;
     counters_.merged_segments += m.segments;

@@ -176,12 +176,12 @@ TcpCoalescer::Merged TcpCoalescer::take() noexcept {
     Layout l{ip_header_, headers_, v6};
     // CHECKSUM_PARTIAL convention: the field holds the pseudo-header sum, uncomplemented.
     store_be16(p, ip_header_ + kTcpChecksum, tcp_pseudo_sum(p, l, size_ - ip_header_));
-    m.flags = 1;  // VIRTIO_NET_HDR_F_NEEDS_CSUM
-    m.gso_type = v6 ? 4 : 1;  // VIRTIO_NET_HDR_GSO_TCPV6 / TCPV4
-    m.hdr_len = static_cast<std::uint16_t>(headers_);
-    m.gso_size = static_cast<std::uint16_t>(segment_payload_);
-    m.csum_start = static_cast<std::uint16_t>(ip_header_);
-    m.csum_offset = kTcpChecksum;
+    m.vnet.flags = VirtioNetHdrView::kFlagNeedsCsum;
+    m.vnet.gso_type = static_cast<std::uint8_t>(v6 ? VirtioGsoType::tcpv6 : VirtioGsoType::tcpv4);
+    m.vnet.hdr_len = static_cast<std::uint16_t>(headers_);
+    m.vnet.gso_size = static_cast<std::uint16_t>(segment_payload_);
+    m.vnet.csum_start = static_cast<std::uint16_t>(ip_header_);
+    m.vnet.csum_offset = kTcpChecksum;
   }
   size_ = 0;
   segments_ = 0;

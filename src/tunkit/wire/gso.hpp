@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "tunkit/wire/bytes.hpp"
+#include "tunkit/wire/vnet_hdr.hpp"
 
 namespace tunkit {
 
@@ -59,12 +60,7 @@ class TcpCoalescer {
   struct Merged {
     ByteSpan packet;
     std::uint16_t segments = 0;
-    std::uint8_t flags = 0;
-    std::uint8_t gso_type = 0;
-    std::uint16_t hdr_len = 0;
-    std::uint16_t gso_size = 0;
-    std::uint16_t csum_start = 0;
-    std::uint16_t csum_offset = 0;
+    VirtioNetHdrRepr vnet;
   };
   Merged take() noexcept;
 

@@ -97,15 +97,15 @@ TEST_P(Gso, CoalescingTheSegmentsGivesBackTheSuperPacket) {
   auto merged = coalescer.take();
   EXPECT_TRUE(coalescer.empty());
   EXPECT_EQ(merged.segments, 4);
-  EXPECT_EQ(merged.gso_size, 1448);
-  EXPECT_EQ(merged.gso_type, v6 ? 4 : 1);
-  EXPECT_EQ(merged.flags, 1);  // NEEDS_CSUM
-  EXPECT_EQ(merged.csum_start, v6 ? 40 : 20);
-  EXPECT_EQ(merged.csum_offset, 16);
+  EXPECT_EQ(merged.vnet.gso_size, 1448);
+  EXPECT_EQ(merged.vnet.gso_type, v6 ? 4 : 1);
+  EXPECT_EQ(merged.vnet.flags, 1);  // NEEDS_CSUM
+  EXPECT_EQ(merged.vnet.csum_start, v6 ? 40 : 20);
+  EXPECT_EQ(merged.vnet.csum_offset, 16);
   ASSERT_EQ(merged.packet.size(), super.size());
   // What the kernel does with NEEDS_CSUM gives the original packet, checksum included.
   std::vector<std::uint8_t> completed(merged.packet.begin(), merged.packet.end());
-  ASSERT_TRUE(complete_checksum(completed, merged.csum_start, merged.csum_offset));
+  ASSERT_TRUE(complete_checksum(completed, merged.vnet.csum_start, merged.vnet.csum_offset));
   EXPECT_EQ(completed, super);  // IPv4: the identification is the first segment's, as before
 }
 
@@ -131,8 +131,8 @@ TEST(GsoCoalescer, ASingleSegmentComesBackUnchangedWithoutOffload) {
   ASSERT_TRUE(c.append(p));
   auto m = c.take();
   EXPECT_EQ(m.segments, 1);
-  EXPECT_EQ(m.gso_type, 0);
-  EXPECT_EQ(m.flags, 0);
+  EXPECT_EQ(m.vnet.gso_type, 0);
+  EXPECT_EQ(m.vnet.flags, 0);
   EXPECT_TRUE(std::equal(p.begin(), p.end(), m.packet.begin(), m.packet.end()));
 }
 
