@@ -8,17 +8,19 @@ set -euo pipefail
 packages=(
   # build
   g++ cmake ninja-build pkg-config
-  libmnl-dev libpcap-dev libfmt-dev libcli11-dev nlohmann-json3-dev
+  libmnl-dev libpcap-dev libsodium-dev libssl-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # fuzz targets (libFuzzer with ASan/UBSan)
   clang libclang-rt-14-dev
   # tests, demo and benchmarks: the real programs on the other side of a device
   iproute2 iputils-ping iputils-arping util-linux procps jq python3
   tcpdump tshark socat netcat-openbsd iperf3
+  # the WireGuard peer the VPN interoperates with, and the tools that configure it
+  wireguard-go wireguard-tools
 )
 
 # The peer programs of ../shared/bench/peers (run_all.sh) and bench/.
-bench_packages=(vtun wireguard-go wireguard-tools openvpn tinc gcc)
+bench_packages=(vtun openvpn tinc gcc)
 [ "${1:-}" = --bench ] && packages+=("${bench_packages[@]}")
 
 missing=()
