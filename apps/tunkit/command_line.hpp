@@ -77,5 +77,8 @@ std::vector<Subcommand> add_demo_command(CLI::App& parent);
 std::vector<Subcommand> add_dump_command(CLI::App& parent);
 std::vector<Subcommand> add_tunnel_command(CLI::App& parent);
 std::vector<Subcommand> add_host_command(CLI::App& parent);
+std::vector<Subcommand> add_wg_command(CLI::App& parent);
+// The `tunkit-wg` alias (argv[0]): wireguard-go's command line for wg-quick.
+int wg_daemon_main(int argc, char** argv);
 
 }  // namespace tunkit::app

@@ -9,11 +9,15 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
+
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 
 #include "command_line.hpp"
+#include "tunkit/crypto/key.hpp"
+#include "tunkit/crypto/x25519.hpp"
 #include "packet_line.hpp"
 #include "tunkit/dev/tun.hpp"
 #include "tunkit/netlink/netns.hpp"
@@ -148,6 +152,83 @@ void write_sysctl(const Netns& ns, const char* path, const char* value) {
       return fail_errno_context(errno, fmt::format("write {}", path));
     return {};
   }));
+}
+
+// A temporary 0700 folder for the demo's keys, removed with everything in it.
+class TempDir {
+ public:
+  TempDir() {
+    char pattern[] = "/tmp/tunkit-demo-XXXXXX";
+    if (::mkdtemp(pattern) == nullptr) throw CommandError{"cannot create a temporary folder", kFailure};
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+  void write(const std::string& name, const std::string& text) const {
+    Fd fd(::open((path_ + "/" + name).c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (!fd || ::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+      throw CommandError{fmt::format("cannot write {}/{}", path_, name), kFailure};
+  }
+
+ private:
+  std::string path_;
+};
+
+// The encrypted VPN: a tunkit WireGuard daemon in each namespace, configured by the real
+// `wg` tool through the UAPI socket, then ping and iperf3 across it.
+void show_wireguard(const std::string& tunkit, const Netns& client, const Netns& host,
+                    RtNetlink& client_rtnl, RtNetlink& host_rtnl) {
+  step("An encrypted VPN: tunkit wg speaks WireGuard, configured with the real `wg` tool");
+  // Names carry the PID: the UAPI sockets in /var/run/wireguard are shared by all namespaces.
+  const std::string if_host = fmt::format("tkwg{}h", ::getpid() % 100000);
+  const std::string if_client = fmt::format("tkwg{}c", ::getpid() % 100000);
+  Child host_wg(host, {tunkit, "wg", "run", "-f", if_host});
+  Child client_wg(client, {tunkit, "wg", "run", "-f", if_client});
+  const auto host_link = wait_for_link(host_rtnl, if_host, host_wg);
+  const auto client_link = wait_for_link(client_rtnl, if_client, client_wg);
+  const auto host_key = crypto::generate_private_key(), client_key = crypto::generate_private_key();
+  const auto host_pub = crypto::to_base64(crypto::public_key(host_key).bytes);
+  const auto client_pub = crypto::to_base64(crypto::public_key(client_key).bytes);
+  TempDir keys;
+  keys.write("host.key", crypto::to_base64(host_key.bytes()) + "\n");
+  keys.write("client.key", crypto::to_base64(client_key.bytes()) + "\n");
+  say(fmt::format("tunkit wg run -f {} (host) and {} (client): TUN + /var/run/wireguard/IFACE.sock", if_host, if_client));
+  Child set_host(host, {"wg", "set", if_host, "private-key", keys.path() + "/host.key", "listen-port", "51820",
+                        "peer", client_pub, "allowed-ips", "10.91.0.2/32"});
+  Child set_client(client, {"wg", "set", if_client, "private-key", keys.path() + "/client.key", "peer", host_pub,
+                            "allowed-ips", "10.91.0.1/32", "endpoint", "10.77.0.2:51820"});
+  if (!set_host.wait(std::chrono::seconds(5)) || set_host.exit_status() != 0 ||
+      !set_client.wait(std::chrono::seconds(5)) || set_client.exit_status() != 0) {
+    say(fmt::format("(`wg set` failed; is wireguard-tools installed? {}{})", set_host.output(), set_client.output()));
+    return;
+  }
+  say(fmt::format("wg set {} private-key host.key listen-port 51820 peer {}... allowed-ips 10.91.0.2/32", if_host,
+                  client_pub.substr(0, 8)));
+  say(fmt::format("wg set {} private-key client.key peer {}... allowed-ips 10.91.0.1/32 endpoint 10.77.0.2:51820",
+                  if_client, host_pub.substr(0, 8)));
+  must(host_rtnl.add_address(host_link.index, *IpPrefix::parse("10.91.0.1/24")));
+  must(client_rtnl.add_address(client_link.index, *IpPrefix::parse("10.91.0.2/24")));
+  must(host_rtnl.set_up(host_link.index, true));
+  must(client_rtnl.set_up(client_link.index, true));
+  Child ping(client, {"ping", "-n", "-c", "3", "-i", "0.2", "-W", "2", "10.91.0.1"});
+  ping.wait(std::chrono::seconds(10));
+  say("client: ping 10.91.0.1 (the first packet waits for the Noise_IKpsk2 handshake):");
+  ping.say_lines("bytes from");
+  ping.say_lines("packets transmitted");
+  Child iperf_server(host, {"iperf3", "-s", "-1", "-B", "10.91.0.1"});
+  ::usleep(300'000);
+  Child iperf(client, {"iperf3", "-c", "10.91.0.1", "-t", "2", "-f", "g"});
+  if (iperf.wait(std::chrono::seconds(15)) && iperf.exit_status() == 0) {
+    say("iperf3 through the encrypted tunnel (ChaCha20-Poly1305), 2 seconds:");
+    iperf.say_lines("receiver");
+  }
+  Child show(client, {tunkit, "wg", "show", if_client});
+  show.wait(std::chrono::seconds(5));
+  say("tunkit wg show (`wg show` prints the same; both read the UAPI socket):");
+  show.say_lines("");
 }
 
 int run_demo() {
@@ -292,9 +373,10 @@ int run_demo() {
     say("It carries TCP, UDP, anything IP, in the clear: this tunnel does not encrypt.");
   }
 
+  show_wireguard(tunkit, client, host, client_rtnl, host_rtnl);
+
   step("Done: closing the devices and namespaces");
-  say("Next chapters: decoding every packet (tunkit dump), TCP in user space,");
-  say("and the encrypted WireGuard VPN (tunkit wg).");
+  say("Next: decoding every packet (tunkit dump) and TCP in user space.");
   return kOk;
 }
 

@@ -5,6 +5,7 @@
 
 int main(int argc, char** argv) {
   using namespace tunkit::app;
+  if (std::string_view(argv[0]).ends_with("tunkit-wg")) return wg_daemon_main(argc, argv);
   CLI::App app{"tunkit: user-space networking on Linux TUN/TAP devices", "tunkit"};
   app.set_version_flag("--version", std::string("tunkit ") + TUNKIT_VERSION);
   app.require_subcommand(1);
@@ -17,6 +18,7 @@ int main(int argc, char** argv) {
       "  tunkit dump tun0 icmp -v                     decode every ICMP packet, tcpdump-style\n"
       "  tunkit host tun0 --address 10.0.0.9/24       answer ARP/NDP/ping/UDP in user space\n"
       "  tunkit tunnel --dev tun0 --listen            simpletun's server (not encrypted)\n"
+      "  tunkit wg up ./wg0.conf                      WireGuard VPN (wg-quick's config format)\n"
       "  tunkit demo                                  the tour, in throwaway namespaces\n"
       "\n"
       "Exit status: 0 ok, 1 failure, 2 usage, 3 permission denied, 4 busy or exists,\n"
@@ -26,6 +28,7 @@ int main(int argc, char** argv) {
   for (auto& c : add_dump_command(app)) commands.push_back(std::move(c));
   for (auto& c : add_host_command(app)) commands.push_back(std::move(c));
   for (auto& c : add_tunnel_command(app)) commands.push_back(std::move(c));
+  for (auto& c : add_wg_command(app)) commands.push_back(std::move(c));
   for (auto& c : add_demo_command(app)) commands.push_back(std::move(c));
 
   try {
