@@ -93,7 +93,7 @@ Result<std::string> uapi_get(const std::string& name) {
   std::snprintf(address.sun_path, sizeof address.sun_path, "%s", path.c_str());
   Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) < 0)
-    return fail_errno(errno, fmt::format("no WireGuard interface {}: cannot connect to {} ({}); start one with "
+    return fail_errno(errno == ENOENT || errno == ECONNREFUSED ? ENODEV : errno, fmt::format("no WireGuard interface {}: cannot connect to {} ({}); start one with "
                                          "`tunkit wg up CONF` or `tunkit-wg {}`",
                                          name, path, std::strerror(errno), name));
   timeval timeout{5, 0};

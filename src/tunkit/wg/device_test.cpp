@@ -345,6 +345,54 @@ TEST_F(Pair, InitiatorRekeysAfterRekeyAfterTime) {
   EXPECT_EQ(a_delivered.size(), 13u);
 }
 
+TEST_F(Pair, RekeyAfterMessagesStartsAHandshakeWhileDataStillFlows) {
+  a_sends(ipv4_packet("10.0.0.1", "10.0.0.2", 10));
+  pump();
+  b_sends(ipv4_packet("10.0.0.2", "10.0.0.1", 10));  // B, the responder, may use its key
+  pump();
+  b_peer().current->send_counter = rekey_after_messages + 1;
+  a_out.out.clear(), b_out.out.clear();
+  EXPECT_TRUE(b_sends(ipv4_packet("10.0.0.2", "10.0.0.1", 10)));  // still sent on the old key...
+  ASSERT_EQ(b_out.out.size(), 2u);  // ...and an initiation went out with it
+  EXPECT_EQ(b_out.out[0].bytes.size(), initiation::size);
+  pump();
+  EXPECT_EQ(a_delivered.size(), 2u);
+  EXPECT_EQ(b.counters().handshakes_completed, 2u);
+}
+
+TEST_F(Pair, RejectAfterMessagesStopsTheKeyAndStagesUntilANewOne) {
+  a_sends(ipv4_packet("10.0.0.1", "10.0.0.2", 10));
+  pump();
+  a_peer().current->send_counter = reject_after_messages;
+  EXPECT_FALSE(a_sends(ipv4_packet("10.0.0.1", "10.0.0.2", 10)));  // staged, not sent
+  ASSERT_EQ(a_out.out.size(), 0u);  // the last initiation was under REKEY_TIMEOUT ago
+  advance(rekey_timeout);
+  a.tick(now, a_out);
+  EXPECT_FALSE(a_sends(ipv4_packet("10.0.0.1", "10.0.0.2", 11)));
+  pump();
+  ASSERT_EQ(b_delivered.size(), 3u);  // both staged packets, after the new handshake
+  EXPECT_EQ(b_delivered[2], ipv4_packet("10.0.0.1", "10.0.0.2", 11));
+}
+
+TEST_F(Pair, InitiatorRekeysOnReceiveNearRejectAfterTime) {
+  a_sends(ipv4_packet("10.0.0.1", "10.0.0.2", 10));
+  pump();
+  // Only B talks; A (the session's initiator) never sends data, so only the receive-side
+  // rule can refresh the key before REJECT_AFTER_TIME.
+  advance(keepalive_timeout);
+  b.tick(now, b_out);  // B's keepalive tells A it was heard: no "stopped hearing back" rekey
+  pump();
+  advance(reject_after_time - 2 * keepalive_timeout - rekey_timeout + 1s);
+  a.tick(now, a_out), b.tick(now, b_out);
+  ASSERT_TRUE(a_out.out.empty());
+  ASSERT_TRUE(b_out.out.empty());
+  ASSERT_TRUE(b_sends(ipv4_packet("10.0.0.2", "10.0.0.1", 10)));
+  deliver(b_out, a, a_out, b_ep, a_delivered);
+  ASSERT_FALSE(a_out.out.empty());
+  EXPECT_EQ(a_out.out.back().bytes.size(), initiation::size);
+  EXPECT_TRUE(a_peer().sent_last_minute_handshake);
+}
+
 TEST_F(Pair, OldSessionStopsAtRejectAfterTimeAndKeysAreZeroedLater) {
   a_sends(ipv4_packet("10.0.0.1", "10.0.0.2", 10));
   pump();
