@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -26,6 +28,7 @@
 #include "tunkit/netlink/rtnetlink.hpp"
 #include "tunkit/wg/configure.hpp"
 #include "tunkit/wg/device.hpp"
+#include "tunkit/wire/gso.hpp"
 
 namespace tunkit::app {
 
@@ -35,8 +38,14 @@ using namespace std::chrono_literals;
 
 constexpr const char* kSocketDir = "/var/run/wireguard";
 constexpr unsigned kDefaultMtu = 1420;      // wireguard-go's DefaultMTU
-constexpr std::size_t kBatch = 64;
-constexpr std::size_t kBufferSize = 65536;  // any datagram or TUN packet fits
+constexpr std::size_t kBatch = 64;           // datagrams per recvmmsg, messages per sendmmsg
+constexpr std::size_t kTunBatch = 16;        // TUN reads per round (each up to a 64 KiB super-packet)
+constexpr std::size_t kBufferSize = 65536 + 128;  // a 64 KiB packet or GRO run + headroom/tailroom
+constexpr std::size_t kCellSize = 2048;      // one segment of a split super-packet, sealed in place
+constexpr std::size_t kCells = 1024;
+constexpr std::size_t kMaxSegments = 192;    // of one super-packet (64 KiB at MSS 344)
+constexpr std::size_t kMaxGsoSegments = 64;  // UDP_MAX_SEGMENTS in Linux
+constexpr std::size_t kMaxGsoBytes = 65000;  // under the 64 KiB UDP datagram limit
 constexpr int kSocketBuffer = 7 << 20;      // wireguard-go's socket buffer size
 
 enum Tag : std::uint64_t { kTun = 1, kUdp, kUapiListen, kSignal, kClientBase = 1000 };
@@ -49,9 +58,11 @@ struct UdpSocket {
   Fd fd;
   std::uint16_t port = 0;
   bool dual_stack = false;
+  bool gro = false;
 
-  static Result<UdpSocket> bind(std::uint16_t port, std::uint32_t fwmark) {
+  static Result<UdpSocket> bind(std::uint16_t port, std::uint32_t fwmark, bool gro) {
     UdpSocket s;
+    s.gro = gro;
     s.fd = Fd(::socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     if (s.fd) {
       const int off = 0;
@@ -81,6 +92,8 @@ struct UdpSocket {
         ::setsockopt(s.fd.get(), SOL_SOCKET, fallback, &kSocketBuffer, sizeof kSocketBuffer);
       }
     }
+    const int on = 1;  // coalesced receives (UDP_GRO); without it, one datagram per message
+    if (gro) ::setsockopt(s.fd.get(), SOL_UDP, UDP_GRO, &on, sizeof on);
     if (fwmark != 0 && ::setsockopt(s.fd.get(), SOL_SOCKET, SO_MARK, &fwmark, sizeof fwmark) < 0)
       return fail_errno_context(errno, "setting fwmark (SO_MARK)");
     sockaddr_storage bound{};
@@ -115,71 +128,149 @@ struct UdpSocket {
   }
 };
 
-// Outgoing datagrams of one loop turn, sent together with sendmmsg. Handshake messages
-// and staged packets (Sink::send) are copied; data datagrams point into the TUN buffers.
+// Outgoing datagrams of one loop turn. Handshake messages and staged packets (Sink::send)
+// are copied; data datagrams point into the TUN buffers and segment cells. flush() sends
+// them with sendmmsg, runs of equal-sized datagrams to one endpoint as one UDP_SEGMENT
+// (GSO) message each, and turns GSO off for good if the kernel or route refuses it.
+// What the offloads did, printed on exit with -f (and read by the offload tests).
+struct OffloadStats {
+  std::uint64_t super_packets = 0, segments = 0;     // TUN TSO reads and the segments cut from them
+  std::uint64_t gso_sends = 0, gso_datagrams = 0;    // UDP_SEGMENT messages and datagrams in them
+  std::uint64_t gro_runs = 0, gro_datagrams = 0;     // UDP_GRO receives of several datagrams
+  std::uint64_t merged_writes = 0, merged_segments = 0;  // coalesced TUN writes
+  std::uint64_t unsplittable = 0, oversized = 0, tun_refused = 0, send_dropped = 0;
+  bool gso_refused = false;
+};
+
 class SendBatch final : public wg::Sink {
  public:
-  explicit SendBatch(const UdpSocket& socket) : socket_(socket) {}
+  SendBatch(const UdpSocket& socket, bool& gso, OffloadStats& stats)
+      : socket_(socket), gso_(gso), stats_(stats) {
+    pending_.reserve(kCells);
+  }
+  ~SendBatch() override { flush(); }
+  SendBatch(const SendBatch&) = delete;
+  SendBatch& operator=(const SendBatch&) = delete;
+
   void send(const wg::Endpoint& to, std::span<const std::uint8_t> bytes) override {
     copies_.emplace_back(bytes.begin(), bytes.end());
     add(to, copies_.back());
   }
   void add(const wg::Endpoint& to, std::span<const std::uint8_t> bytes) {
-    if (messages_.size() == kBatch) flush();
-    Item& item = items_.emplace_back();
-    item.length = socket_.to_sockaddr(to, item.address);
-    item.iov = {const_cast<std::uint8_t*>(bytes.data()), bytes.size()};
-    messages_.emplace_back();
+    if (pending_.size() == kCells) flush();
+    Pending& p = pending_.emplace_back();
+    p.length = socket_.to_sockaddr(to, p.address);
+    p.bytes = bytes;
   }
-  void flush() {
-    for (std::size_t i = 0; i < items_.size(); ++i) {
-      msghdr& h = messages_[i].msg_hdr;
-      h = {};
-      h.msg_name = &items_[i].address;
-      h.msg_namelen = items_[i].length;
-      h.msg_iov = &items_[i].iov;
-      h.msg_iovlen = 1;
-    }
-    std::size_t done = 0;
-    while (done < messages_.size()) {
-      const int n = ::sendmmsg(socket_.fd.get(), messages_.data() + done,
-                               static_cast<unsigned>(messages_.size() - done), 0);
-      if (n <= 0) {
-        if (n < 0 && errno == EINTR) continue;
-        dropped_ += messages_.size() - done;  // full socket buffer or unreachable: UDP may drop
-        break;
-      }
-      done += static_cast<std::size_t>(n);
-    }
-    messages_.clear();
-    items_.clear();
-    copies_.clear();
-  }
-  std::uint64_t dropped() const noexcept { return dropped_; }
+  void flush();
 
  private:
-  struct Item {
+  struct Pending {
     sockaddr_storage address{};
     socklen_t length = 0;
-    iovec iov{};
+    std::span<const std::uint8_t> bytes;
   };
+  // The socket buffer is full: wait for room, briefly (the loop must not stall).
+  bool wait_writable() const noexcept {
+    pollfd p{socket_.fd.get(), POLLOUT, 0};
+    return ::poll(&p, 1, 20) == 1;
+  }
+  bool same_destination(const Pending& a, const Pending& b) const noexcept {
+    return a.length == b.length && std::memcmp(&a.address, &b.address, a.length) == 0;
+  }
   const UdpSocket& socket_;
-  std::deque<Item> items_;  // stable addresses while messages_ points at them
-  std::vector<mmsghdr> messages_;
+  bool& gso_;
+  OffloadStats& stats_;
+  std::vector<Pending> pending_;
   std::deque<std::vector<std::uint8_t>> copies_;
-  std::uint64_t dropped_ = 0;
 };
 
+void SendBatch::flush() {
+  union Control {
+    cmsghdr header;
+    char bytes[CMSG_SPACE(sizeof(std::uint16_t))];
+  };
+  std::array<mmsghdr, kBatch> messages;
+  std::array<Control, kBatch> control;
+  std::array<std::size_t, kBatch> first{};  // the first pending datagram of each message
+  std::vector<iovec> iov(pending_.size());
+  std::size_t next = 0;
+  while (next < pending_.size()) {
+    std::size_t count = 0;
+    for (std::size_t i = next; i < pending_.size() && count < kBatch; ++count) {
+      const std::size_t begin = i, size = pending_[i].bytes.size();
+      std::size_t total = size;
+      // A GSO run: one destination, equal sizes, at most one shorter datagram to close it.
+      for (++i; gso_ && i < pending_.size() && i - begin < kMaxGsoSegments &&
+                same_destination(pending_[i], pending_[begin]) && pending_[i].bytes.size() <= size &&
+                total + pending_[i].bytes.size() <= kMaxGsoBytes;) {
+        total += pending_[i].bytes.size();
+        if (pending_[i++].bytes.size() < size) break;
+      }
+      for (std::size_t k = begin; k < i; ++k)
+        iov[k] = {const_cast<std::uint8_t*>(pending_[k].bytes.data()), pending_[k].bytes.size()};
+      msghdr& h = messages[count].msg_hdr;
+      h = {};
+      h.msg_name = &pending_[begin].address;
+      h.msg_namelen = pending_[begin].length;
+      h.msg_iov = &iov[begin];
+      h.msg_iovlen = i - begin;
+      first[count] = begin;
+      if (i - begin > 1) {
+        h.msg_control = control[count].bytes;
+        h.msg_controllen = sizeof control[count].bytes;
+        cmsghdr* c = CMSG_FIRSTHDR(&h);
+        c->cmsg_level = SOL_UDP;
+        c->cmsg_type = UDP_SEGMENT;
+        c->cmsg_len = CMSG_LEN(sizeof(std::uint16_t));
+        const auto segment = static_cast<std::uint16_t>(size);
+        std::memcpy(CMSG_DATA(c), &segment, sizeof segment);
+      }
+      next = i;
+    }
+    const int sent = ::sendmmsg(socket_.fd.get(), messages.data(), static_cast<unsigned>(count), 0);
+    if (sent < 0) {
+      if (errno == EINTR || (errno == EAGAIN && wait_writable())) {
+        next = first[0];
+        continue;
+      }
+      if (messages[0].msg_hdr.msg_iovlen > 1 &&
+          (errno == EIO || errno == EMSGSIZE || errno == EINVAL || errno == ENOPROTOOPT)) {
+        gso_ = false;  // this route cannot segment: one datagram per message from now on
+        stats_.gso_refused = true;
+        next = first[0];
+        continue;
+      }
+      // Full buffer or an unreachable peer: UDP may drop; skip the first message, go on.
+      stats_.send_dropped += messages[0].msg_hdr.msg_iovlen;
+      next = first[0] + messages[0].msg_hdr.msg_iovlen;
+      continue;
+    }
+    for (int m = 0; m < sent; ++m) {
+      if (const auto n = messages[static_cast<std::size_t>(m)].msg_hdr.msg_iovlen; n > 1) {
+        ++stats_.gso_sends;
+        stats_.gso_datagrams += n;
+      }
+    }
+    if (static_cast<std::size_t>(sent) < count) next = first[static_cast<std::size_t>(sent)];
+  }
+  pending_.clear();
+  copies_.clear();
+}
+
+// `count` buffers of `size` bytes in one allocation, made once.
 struct Buffers {
-  std::vector<std::uint8_t> storage = std::vector<std::uint8_t>(kBatch * kBufferSize);
-  std::span<std::uint8_t> at(std::size_t i) noexcept { return {storage.data() + i * kBufferSize, kBufferSize}; }
+  Buffers(std::size_t count, std::size_t size) : storage(count * size), size_(size) {}
+  std::vector<std::uint8_t> storage;
+  std::size_t size_;
+  std::span<std::uint8_t> at(std::size_t i) noexcept { return {storage.data() + i * size_, size_}; }
 };
 
 class Daemon final : public WgDaemon {
  public:
-  Daemon(dev::Device tun, int index, UdpSocket udp, Fd uapi, std::string path, event::Epoll epoll)
-      : tun_(std::move(tun)), index_(index), udp_(std::move(udp)), uapi_(std::move(uapi)),
-        path_(std::move(path)), epoll_(std::move(epoll)) {
+  Daemon(dev::Device tun, bool tso, int index, UdpSocket udp, Fd uapi, std::string path, event::Epoll epoll)
+      : tun_(std::move(tun)), tso_(tso), index_(index), udp_(std::move(udp)), uapi_(std::move(uapi)),
+        path_(std::move(path)), epoll_(std::move(epoll)), gso_(udp_.gro) {
     wg::DeviceOptions options;
     options.mtu = kDefaultMtu;
     device_ = std::make_unique<wg::Device>(options);
@@ -197,7 +288,7 @@ class Daemon final : public WgDaemon {
   int tun_index() const noexcept override { return index_; }
 
   Result<void> configure(const wg::SetRequest& request) override {
-    SendBatch batch(udp_);
+    SendBatch batch(udp_, gso_, stats_);
     auto result = set(request, batch);
     batch.flush();
     return result;
@@ -213,7 +304,12 @@ class Daemon final : public WgDaemon {
   void on_client(std::uint64_t tag);
   void refresh_mtu();
 
+  void deliver(std::span<const std::uint8_t> packet);
+  void print_stats() const;
+  void flush_coalesced();
+
   dev::Device tun_;
+  bool tso_;  // the TUN hands us TCP super-packets (TUNSETOFFLOAD accepted TSO)
   int index_;
   UdpSocket udp_;
   Fd uapi_;
@@ -223,7 +319,13 @@ class Daemon final : public WgDaemon {
   ino_t socket_inode_ = 0;
   std::uint32_t fwmark_ = 0;
   bool running_ = false;  // the fds are registered with epoll_
-  Buffers tun_buffers_, udp_buffers_;
+  bool gso_ = true;  // UDP_SEGMENT works on this route (cleared on the first refusal)
+  Buffers tun_buffers_{kTunBatch, kBufferSize};
+  Buffers udp_buffers_{kBatch, kBufferSize};
+  Buffers cells_{kCells, kCellSize};
+  std::array<TcpSegment, kMaxSegments> segments_;
+  TcpCoalescer coalescer_;
+  OffloadStats stats_;
   struct Client {
     Fd fd;
     wg::UapiRequestReader reader;
@@ -239,7 +341,7 @@ Result<void> Daemon::set(const wg::SetRequest& request, SendBatch& batch) {
     fwmark_ = *request.fwmark;
   }
   if (request.listen_port && *request.listen_port != udp_.port) {
-    auto fresh = UdpSocket::bind(*request.listen_port, fwmark_);
+    auto fresh = UdpSocket::bind(*request.listen_port, fwmark_, udp_.gro);
     if (!fresh) return std::unexpected(fresh.error());
     if (running_) epoll_.remove(udp_.fd.get());
     udp_ = std::move(*fresh);
@@ -257,12 +359,15 @@ void Daemon::refresh_mtu() {
     device_->set_mtu(static_cast<std::uint16_t>(std::min(request.ifr_mtu, 65535)));
 }
 
-// TUN -> peers. False when the device is gone.
+// TUN -> peers. False when the device is gone. A TCP super-packet (TSO) is cut into
+// MTU-sized segments, each copied once into a cell with room for the WireGuard header and
+// tag and sealed there; anything else is sealed in its read buffer. The datagrams leave
+// together, in UDP_SEGMENT runs.
 Result<bool> Daemon::on_tun() {
   auto queue = tun_.queue();
-  std::array<dev::PacketSlot, kBatch> slots;
-  for (int round = 0; round < 4; ++round) {
-    for (std::size_t i = 0; i < kBatch; ++i) {
+  std::array<dev::PacketSlot, kTunBatch> slots;
+  for (int round = 0; round < 8; ++round) {
+    for (std::size_t i = 0; i < kTunBatch; ++i) {
       slots[i].buffer = tun_buffers_.at(i).first(kBufferSize - wg::Device::tailroom);
       slots[i].offset = wg::Device::headroom;
     }
@@ -272,58 +377,131 @@ Result<bool> Daemon::on_tun() {
       return std::unexpected(n.error());
     }
     if (*n == 0) break;
-    SendBatch batch(udp_);
+    SendBatch batch(udp_, gso_, stats_);
     const auto t = now();
+    std::size_t cells_used = 0;
     for (std::size_t i = 0; i < *n; ++i) {
-      auto datagram = device_->encrypt(tun_buffers_.at(i), slots[i].offset, slots[i].length, t, batch);
-      if (datagram) batch.add(datagram->to, datagram->bytes);
+      auto& slot = slots[i];
+      const auto gso = slot.vnet.gso_type & ~dev::VnetHeader::kGsoEcn;
+      if (gso == dev::VnetHeader::kGsoTcpV4 || gso == dev::VnetHeader::kGsoTcpV6) {
+        const std::size_t count = split_tcp(slot.packet(), slot.vnet.gso_size, segments_, device_->options().mtu);
+        if (count == 0) {
+          ++stats_.unsplittable;
+          continue;
+        }
+        ++stats_.super_packets;
+        stats_.segments += count;
+        if (cells_used + count > kCells) {  // every cell is referenced by a pending datagram
+          batch.flush();
+          cells_used = 0;
+        }
+        for (std::size_t k = 0; k < count; ++k) {
+          const auto& segment = segments_[k];
+          const std::size_t length = segment.header_size + segment.payload.size();
+          if (wg::Device::headroom + length + wg::Device::tailroom > kCellSize) {
+            ++stats_.oversized;
+            continue;
+          }
+          auto cell = cells_.at(cells_used++);
+          std::memcpy(cell.data() + wg::Device::headroom, segment.header.data(), segment.header_size);
+          std::memcpy(cell.data() + wg::Device::headroom + segment.header_size, segment.payload.data(),
+                      segment.payload.size());
+          if (auto datagram = device_->encrypt(cell, wg::Device::headroom, length, t, batch))
+            batch.add(datagram->to, datagram->bytes);
+        }
+        continue;
+      }
+      // The kernel left the checksum to us (CSUM offload); the far end's kernel checks it.
+      if ((slot.vnet.flags & dev::VnetHeader::kNeedsCsum) &&
+          !complete_checksum(slot.packet(), slot.vnet.csum_start, slot.vnet.csum_offset)) {
+        ++stats_.unsplittable;
+        continue;
+      }
+      if (auto datagram = device_->encrypt(tun_buffers_.at(i), slot.offset, slot.length, t, batch))
+        batch.add(datagram->to, datagram->bytes);
     }
     batch.flush();
-    if (*n < kBatch) break;
+    if (*n < kTunBatch) break;
   }
   return true;
 }
 
-// Peers -> TUN.
+// Peers -> TUN. With UDP_GRO a receive may hold a run of datagrams cut every gso_size
+// bytes. Each is decrypted in place; consecutive TCP segments of one flow are merged into a
+// super-packet with a virtio header (GRO in user space), so the TUN is written per 64 KiB.
 void Daemon::on_udp() {
+  union Control {
+    cmsghdr header;
+    char bytes[CMSG_SPACE(sizeof(int))];
+  };
   std::array<mmsghdr, kBatch> messages{};
   std::array<iovec, kBatch> iovs{};
   std::array<sockaddr_storage, kBatch> sources{};
-  std::array<dev::PacketSlot, kBatch> slots;
-  auto queue = tun_.queue();
+  std::array<Control, kBatch> control{};
   for (int round = 0; round < 4; ++round) {
     for (std::size_t i = 0; i < kBatch; ++i) {
       iovs[i] = {udp_buffers_.at(i).data(), kBufferSize};
-      messages[i].msg_hdr = {};
-      messages[i].msg_hdr.msg_name = &sources[i];
-      messages[i].msg_hdr.msg_namelen = sizeof sources[i];
-      messages[i].msg_hdr.msg_iov = &iovs[i];
-      messages[i].msg_hdr.msg_iovlen = 1;
+      msghdr& h = messages[i].msg_hdr;
+      h = {};
+      h.msg_name = &sources[i];
+      h.msg_namelen = sizeof sources[i];
+      h.msg_iov = &iovs[i];
+      h.msg_iovlen = 1;
+      h.msg_control = control[i].bytes;
+      h.msg_controllen = sizeof control[i].bytes;
     }
     const int n = ::recvmmsg(udp_.fd.get(), messages.data(), kBatch, MSG_DONTWAIT, nullptr);
     if (n <= 0) break;
-    SendBatch batch(udp_);
+    SendBatch batch(udp_, gso_, stats_);
     const auto t = now();
-    std::size_t deliver = 0;
     for (std::size_t i = 0; i < static_cast<std::size_t>(n); ++i) {
+      msghdr& h = messages[i].msg_hdr;
+      const std::size_t length = messages[i].msg_len;
+      std::size_t segment = length;
+      for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(&h, c)) {
+        if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
+          int size = 0;
+          std::memcpy(&size, CMSG_DATA(c), sizeof size);
+          if (size > 0) segment = static_cast<std::size_t>(size);
+        }
+      }
       auto from = UdpSocket::from_sockaddr(sources[i]);
-      if (!from) continue;
-      auto buffer = udp_buffers_.at(i);
-      auto packet = device_->receive(buffer.first(messages[i].msg_len), *from, t, batch);
-      if (packet.empty()) continue;
-      slots[deliver].buffer = buffer;
-      slots[deliver].offset = static_cast<std::size_t>(packet.data() - buffer.data());
-      slots[deliver].length = packet.size();
-      ++deliver;
+      if (!from || (h.msg_flags & MSG_TRUNC) || segment == 0) continue;
+      auto run = udp_buffers_.at(i).first(length);
+      if (segment < length) {
+        ++stats_.gro_runs;
+        stats_.gro_datagrams += (length + segment - 1) / segment;
+      }
+      for (std::size_t at = 0; at < length; at += segment) {
+        auto packet = device_->receive(run.subspan(at, std::min(segment, length - at)), *from, t, batch);
+        if (!packet.empty()) deliver(packet);
+      }
     }
+    flush_coalesced();
     batch.flush();
-    for (std::size_t done = 0; done < deliver;) {
-      auto written = queue.write(std::span<const dev::PacketSlot>(slots.data() + done, deliver - done));
-      if (!written || *written == 0) break;  // the kernel refused (queue full): UDP semantics
-      done += *written;
-    }
     if (static_cast<std::size_t>(n) < kBatch) break;
   }
+}
+
+void Daemon::deliver(std::span<const std::uint8_t> packet) {
+  if (tso_) {
+    if (coalescer_.append(packet)) return;
+    flush_coalesced();
+    if (coalescer_.append(packet)) return;
+  }
+  if (!tun_.queue().write_packet(packet)) ++stats_.tun_refused;  // a full TUN queue: UDP semantics
+}
+
+void Daemon::flush_coalesced() {
+  if (coalescer_.empty()) return;
+  const auto merged = coalescer_.take();
+  const auto& v = merged.vnet;
+  const dev::VnetHeader vnet{v.flags, v.gso_type, v.hdr_len, v.gso_size, v.csum_start, v.csum_offset};
+  if (merged.segments > 1) {
+    ++stats_.merged_writes;
+    stats_.merged_segments += merged.segments;
+  }
+  if (!tun_.queue().write_packet(merged.packet, &vnet)) ++stats_.tun_refused;
 }
 
 void Daemon::on_uapi_accept() {
@@ -384,7 +562,7 @@ void Daemon::on_client(std::uint64_t tag) {
     } else if (auto parsed = wg::parse_set((*request)->body); !parsed) {
       response = wg::format_errno_line(parsed.error());
     } else {
-      SendBatch batch(udp_);
+      SendBatch batch(udp_, gso_, stats_);
       auto applied = set(*parsed, batch);
       batch.flush();
       response = applied ? wg::format_errno_line() : wg::format_errno_line(applied.error());
@@ -398,6 +576,18 @@ void Daemon::on_client(std::uint64_t tag) {
     epoll_.remove(client.fd.get());
     clients_.erase(it);
   }
+}
+
+void Daemon::print_stats() const {
+  const auto& c = stats_;
+  fmt::print(stderr,
+             "tunkit-wg: {}: offloads: TUN TSO {}, UDP GSO {}; {} super-packets cut into {} segments; "
+             "{} UDP_SEGMENT sends carried {} datagrams; {} UDP_GRO receives carried {} datagrams; "
+             "{} coalesced TUN writes carried {} segments; dropped: unsplittable {}, oversized {}, "
+             "refused by the TUN {}, send failures {}\n",
+             name(), tso_ ? "on" : "off", c.gso_refused ? "refused by the route, off" : (gso_ ? "on" : "off"),
+             c.super_packets, c.segments, c.gso_sends, c.gso_datagrams, c.gro_runs, c.gro_datagrams,
+             c.merged_writes, c.merged_segments, c.unsplittable, c.oversized, c.tun_refused, c.send_dropped);
 }
 
 Result<void> Daemon::run(bool verbose) {
@@ -430,6 +620,7 @@ Result<void> Daemon::run(bool verbose) {
           if (!alive) return std::unexpected(alive.error());
           if (!*alive) {
             if (verbose) fmt::print(stderr, "tunkit-wg: {} was deleted; exiting\n", name());
+            if (verbose) print_stats();
             return {};
           }
           break;
@@ -441,14 +632,17 @@ Result<void> Daemon::run(bool verbose) {
           on_uapi_accept();
           break;
         case kSignal:
-          if (signals->take()) return {};
+          if (signals->take()) {
+            if (verbose) print_stats();
+            return {};
+          }
           break;
         default:
           on_client(e.data.u64);
           break;
       }
     }
-    SendBatch batch(udp_);
+    SendBatch batch(udp_, gso_, stats_);
     device_->tick(now(), batch);
     batch.flush();
   }
@@ -485,21 +679,31 @@ Result<std::unique_ptr<WgDaemon>> WgDaemon::create(std::string_view name) {
   dev::OpenOptions options;
   options.name = std::string(name);
   options.mode = dev::Mode::tun;
+  // TUNKIT_WG_OFFLOADS=off: one packet per TUN read/write and per datagram (for comparison
+  // and troubleshooting, like `ethtool -K ... off`).
+  const char* knob = std::getenv("TUNKIT_WG_OFFLOADS");
+  const bool offloads_wanted = knob == nullptr || std::string_view(knob) != "off";
+  options.vnet_hdr = offloads_wanted;
   auto tun = dev::Device::open(options);
   if (!tun) return std::unexpected(tun.error());
+  // TCP super-packets from the kernel (split here) and checksums left to us; UDP ones
+  // (USO) are not asked for. A kernel that refuses gives plain packets.
+  auto offloads = offloads_wanted ? tun->set_offloads(dev::Offloads{TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6})
+                                  : Result<dev::Offloads>(dev::Offloads{});
+  const bool tso = offloads && offloads->has(TUN_F_TSO4);
   auto netlink = netlink::RtNetlink::open();
   if (!netlink) return std::unexpected(netlink.error());
   auto link = netlink->link(tun->name());
   if (!link) return std::unexpected(link.error());
   if (auto mtu = netlink->set_mtu(link->index, kDefaultMtu); !mtu) return std::unexpected(mtu.error());
-  auto udp = UdpSocket::bind(0, 0);
+  auto udp = UdpSocket::bind(0, 0, offloads_wanted);
   if (!udp) return std::unexpected(udp.error());
   const std::string path = uapi_socket_path(tun->name());
   auto uapi = listen_uapi(path);
   if (!uapi) return std::unexpected(uapi.error());
   auto epoll = event::Epoll::create();
   if (!epoll) return std::unexpected(epoll.error());
-  return std::make_unique<Daemon>(std::move(*tun), link->index, std::move(*udp), std::move(*uapi), path,
+  return std::make_unique<Daemon>(std::move(*tun), tso, link->index, std::move(*udp), std::move(*uapi), path,
                                   std::move(*epoll));
 }
 

@@ -345,7 +345,7 @@ std::span<std::uint8_t> Device::handle_data(std::span<std::uint8_t> message, con
     return {};
   }
   auto text = message.subspan(data::header_size, message.size() - data::min_size);
-  if (!crypto::open(keypair.receive, counter, text, {},
+  if (!keypair.receive.open(counter, text, {},
                     std::span<const std::uint8_t, 16>(message.data() + message.size() - 16, 16))) {
     ++counters_.decrypt_failed;
     return {};
@@ -388,9 +388,7 @@ std::span<std::uint8_t> Device::handle_data(std::span<std::uint8_t> message, con
 // --- sessions ------------------------------------------------------------------------------
 
 void Device::begin_session(Peer& peer, SessionKeys keys, const Now& now) {
-  auto keypair = std::make_unique<Keypair>();
-  keypair->send = std::move(keys.send);
-  keypair->receive = std::move(keys.receive);
+  auto keypair = std::make_unique<Keypair>(keys.send, keys.receive);
   keypair->local_index = keys.local_index;
   keypair->remote_index = keys.remote_index;
   keypair->created = now.mono;
@@ -469,7 +467,7 @@ std::span<std::uint8_t> Device::seal_for(Peer& peer, std::span<std::uint8_t> buf
   store_type(header, MessageType::data);
   store_le32(header + data::receiver, keypair.remote_index);
   store_le64(header + data::counter, counter);
-  crypto::seal(keypair.send, counter, buffer.subspan(offset, padded), {},
+  keypair.send.seal(counter, buffer.subspan(offset, padded), {},
                std::span<std::uint8_t, 16>(buffer.data() + offset + padded, 16));
   on_authenticated_traversal(peer, now);
   on_authenticated_sent(peer);

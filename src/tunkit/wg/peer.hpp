@@ -39,8 +39,10 @@ inline constexpr Duration handshake_initiation_rate = 50ms;
 using SystemTime = std::chrono::system_clock::time_point;
 
 struct Keypair {
-  crypto::AeadKey send;
-  crypto::AeadKey receive;
+  Keypair(const crypto::AeadKey& send_key, const crypto::AeadKey& receive_key)
+      : send(crypto::ChaChaPoly::sealer(send_key)), receive(crypto::ChaChaPoly::opener(receive_key)) {}
+  crypto::ChaChaPoly send;     // keyed contexts: the keys themselves are not kept
+  crypto::ChaChaPoly receive;
   std::uint64_t send_counter = 0;  // the next nonce
   ReplayWindow replay;
   std::uint32_t local_index = 0;
