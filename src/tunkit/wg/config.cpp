@@ -98,7 +98,7 @@ class Parser {
  private:
   std::unexpected<Error> error(std::string message) const {
     return fail(std::make_error_code(std::errc::invalid_argument),
-                fmt::format("line {}: {}", line_, message));
+                fmt::format("line {}: {}", line_, without_secrets(message)));
   }
   std::unexpected<Error> empty_entry(std::string_view key) const {
     return error(fmt::format("{} entry '' is empty; remove the extra comma", key));

@@ -14,7 +14,12 @@ constexpr std::size_t max_echoed_value = 64;  // longer values are cut in messag
 
 std::error_code errc(std::errc e) { return std::make_error_code(e); }
 
-// A value as quoted in a message: never the whole of a huge or hostile line.
+bool in_key_alphabet(char c) noexcept {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' ||
+         c == '=';
+}
+
+// A value as quoted in a message: never the whole of a huge or hostile line, never a key.
 std::string quoted(std::string_view value) {
   std::string out = "'";
   if (value.size() > max_echoed_value) {
@@ -24,7 +29,7 @@ std::string quoted(std::string_view value) {
     out.append(value);
   }
   out += '\'';
-  return out;
+  return without_secrets(out);
 }
 
 // A line without '=' as quoted in a message; one that may hold a key is not echoed.
@@ -113,6 +118,24 @@ Error device_errno_error(long long value) {
 }  // namespace
 
 // ---- set=1 ---------------------------------------------------------------------------
+
+std::string without_secrets(std::string_view text) {
+  constexpr std::size_t longest_shown = 39;  // a key is 44 base64 or 64 hex characters
+  std::string out;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    std::size_t run = i;
+    while (run < text.size() && in_key_alphabet(text[run])) ++run;
+    if (run - i > longest_shown) {
+      out += "(key not shown)";
+    } else {
+      out.append(text.substr(i, run - i));
+    }
+    if (run < text.size()) out += text[run];
+    i = run + 1;
+  }
+  return out;
+}
 
 Result<SetRequest> parse_set(std::string_view body) {
   SetRequest request;

@@ -63,6 +63,11 @@ struct SetRequest {
 // std::errc::protocol_error (EPROTO) for a line without '=' or an empty line. Messages
 // count lines from 1 at the first body line: "line 3: invalid preshared_key: expected 64
 // hex digits".
+// `text` with every run that could be key material (40 or more characters of the base64
+// alphabet, which includes hex) replaced by "(key not shown)": error messages quote what
+// they refuse, and a mistyped line may hold a private key.
+std::string without_secrets(std::string_view text);
+
 Result<SetRequest> parse_set(std::string_view body);
 // The inverse of parse_set: the body in the order `wg set` writes it (private_key,
 // listen_port, fwmark, replace_peers; per peer public_key, remove | update_only,

@@ -1,5 +1,7 @@
 #include "tunkit/wg/uapi.hpp"
 
+#include "tunkit/wg/config.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -236,8 +238,10 @@ TEST(UapiSet, EveryBadLineIsRefusedWithWireguardGosErrnoAndItsLineNumber) {
        "line 2: unsupported protocol_version '2': only 1 exists"},
       {"foo=" + std::string(100, 'x') + "\n", std::errc::invalid_argument,
        "line 1: unknown device key 'foo'"},
-      {std::string(100, 'k') + "\n", std::errc::protocol_error,
-       "line 1: expected key=value, got '" + std::string(64, 'k') + "...'"},
+      {std::string(100, 'k') + "\n", std::errc::protocol_error,  // could be a key: not echoed
+       "line 1: expected key=value, got '(key not shown)...'"},
+      {std::string(30, 'k') + " " + std::string(70, 'j') + "\n", std::errc::protocol_error,  // long: cut
+       "line 1: expected key=value, got '" + std::string(30, 'k') + " " + std::string(33, 'j') + "...'"},
   };
   for (const auto& c : cases) {
     auto request = parse_set(c.body);
@@ -527,6 +531,22 @@ TEST(UapiFraming, TheFirstErrorIsFinal) {
   ASSERT_FALSE(again);
   EXPECT_TRUE(again.error().is(std::errc::protocol_error));
   ASSERT_FALSE(reader.next());
+}
+
+TEST(UapiSecrets, ErrorMessagesNeverQuoteKeyMaterial) {
+  const std::string hex63(63, 'c'), hex64(64, 'd');
+  const std::string base64_key = "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=";
+  auto get = parse_get("private_key=" + hex63 + "\n");
+  ASSERT_FALSE(get);
+  EXPECT_EQ(get.error().message.find(hex63.substr(0, 40)), std::string::npos) << get.error().message;
+  auto set = parse_set("private_ke" + hex64 + "\n");
+  ASSERT_FALSE(set);
+  EXPECT_EQ(set.error().message.find(hex64.substr(0, 40)), std::string::npos) << set.error().message;
+  auto config = parse_config("[Interface]\nPrivateKey: " + base64_key + "\n");
+  ASSERT_FALSE(config);
+  EXPECT_EQ(config.error().message.find(base64_key.substr(0, 20)), std::string::npos) << config.error().message;
+  EXPECT_EQ(without_secrets("Endpoint 'vpn.example.com:51820' has a bad port"),
+            "Endpoint 'vpn.example.com:51820' has a bad port");  // ordinary text stays
 }
 
 }  // namespace
