@@ -239,15 +239,15 @@ struct World {
 
   // An authentic data message from the initiator with the next counter.
   std::vector<std::uint8_t> seal(Bytes plaintext) {
-    const Keypair& k = *initiator_peer->current;
+    Keypair& k = *initiator_peer->current;
     const std::uint64_t counter = next_counter++;
     std::vector<std::uint8_t> d(data::min_size + plaintext.size());
     store_type(d.data(), MessageType::data);
     store_le32(d.data() + data::receiver, k.remote_index);
     store_le64(d.data() + data::counter, counter);
     std::copy(plaintext.begin(), plaintext.end(), d.begin() + data::header_size);
-    crypto::seal(k.send, counter, std::span(d).subspan(data::header_size, plaintext.size()), {},
-                 std::span<std::uint8_t, 16>(d.data() + d.size() - 16, 16));
+    k.send.seal(counter, std::span(d).subspan(data::header_size, plaintext.size()), {},
+                std::span<std::uint8_t, 16>(d.data() + d.size() - 16, 16));
     return d;
   }
 };
