@@ -10,6 +10,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -262,6 +263,19 @@ int up(const std::string& path) {
                        kUsage};
   auto netlink = must(netlink::RtNetlink::open());
   if (netlink.link(name)) throw CommandError{fmt::format("{} already exists; `tunkit wg down {}` first", name, name), kBusy};
+  // wg-quick's system integration is wg-quick's: say so rather than ignore it silently.
+  const auto& i = config.interface;
+  std::vector<std::string> skipped;
+  if (!i.dns_servers.empty() || !i.dns_search.empty()) skipped.push_back("DNS");
+  if (!i.pre_up.empty() || !i.post_up.empty() || !i.pre_down.empty() || !i.post_down.empty())
+    skipped.push_back("PreUp/PostUp/PreDown/PostDown");
+  if (i.table && *i.table != "auto" && *i.table != "off") skipped.push_back("Table = " + *i.table);
+  if (i.save_config) skipped.push_back("SaveConfig");
+  if (!skipped.empty())
+    fmt::print(stderr,
+               "tunkit wg: {}: not applied by tunkit wg up ({}); for those use "
+               "WG_QUICK_USERSPACE_IMPLEMENTATION=tunkit-wg wg-quick up {}\n",
+               path, fmt::join(skipped, ", "), path);
 
   auto daemon = must(WgDaemon::create(name));
   must(daemon->configure(wg::to_set_request(config)));
@@ -269,8 +283,10 @@ int up(const std::string& path) {
   must(netlink.set_mtu(index, config.interface.mtu.value_or(1420)));
   for (const auto& address : config.interface.addresses) must(netlink.add_address(index, address));
   must(netlink.set_up(index, true));
-  // A route per AllowedIPs prefix, as wg-quick adds them; one already there is fine.
-  for (const auto& peer : config.peers)
+  // A route per AllowedIPs prefix, as wg-quick adds them (none with Table = off); one
+  // already there is fine.
+  const bool routes = config.interface.table.value_or("auto") != "off";
+  for (const auto& peer : routes ? config.peers : std::vector<wg::PeerConfig>{})
     for (const auto& prefix : peer.allowed_ips)
       if (auto added = netlink.add_route(index, wg::masked(prefix)); !added && !added.error().is(std::errc::file_exists))
         throw CommandError{fmt::format("route {} dev {}: {}", wg::format_prefix(prefix), name, added.error().message),

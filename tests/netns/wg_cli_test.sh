@@ -84,6 +84,30 @@ tk_expect_status 6 ip netns exec "$NS" "$TUNKIT" wg show "tkw$$none"
 tk_expect_contains "$TK_ERR" "no WireGuard interface" "show of a missing interface"
 tk_pass "tunkit wg show reads wireguard-go's UAPI (human and --json); a missing one is named"
 
+# wg-quick's extras: Table = off means no routes; DNS and hooks are named as not applied.
+wg_ifname IF_UP up
+cat >"$TK_TMP/conf/$IF_UP.conf" <<CONF
+[Interface]
+PrivateKey = $key
+Address = 10.84.2.1/24
+DNS = 10.84.2.53
+PostUp = echo should-not-run
+Table = off
+
+[Peer]
+PublicKey = $peer1
+AllowedIPs = 10.84.3.0/24
+CONF
+wg_track "$NS" "$IF_UP"
+ip netns exec "$NS" "$TUNKIT" wg up "$TK_TMP/conf/$IF_UP.conf" >"$TK_TMP/up.out" 2>&1 || tk_fail "wg up failed: $(cat "$TK_TMP/up.out")"
+tk_expect_contains "$(cat "$TK_TMP/up.out")" "not applied by tunkit wg up (DNS, PreUp/PostUp/PreDown/PostDown)" "wg up with wg-quick extras"
+grep -q should-not-run "$TK_TMP/up.out" && tk_fail "a PostUp hook ran"
+ip -n "$NS" route show | grep -q "10.84.3.0/24" && tk_fail "Table = off, yet a route for AllowedIPs was added"
+ip -n "$NS" -o addr show dev "$IF_UP" | grep -q "10.84.2.1/24" || tk_fail "wg up did not set the address"
+ip netns exec "$NS" "$TUNKIT" wg down "$IF_UP" || tk_fail "wg down $IF_UP failed"
+wg_has_link "$NS" "$IF_UP" && tk_fail "$IF_UP survived wg down"
+tk_pass "wg up: Table = off adds no routes; DNS and hooks are reported as not applied"
+
 # An interface name that exists already, and one that is not a name.
 printf '[Interface]\nPrivateKey = %s\n' "$key" >"$TK_TMP/conf/$IF_GO.conf"
 tk_expect_status 4 ip netns exec "$NS" "$TUNKIT" wg up "$TK_TMP/conf/$IF_GO.conf"
