@@ -481,7 +481,7 @@ void Device::stage(Peer& peer, std::span<const std::uint8_t> packet) {
     ++counters_.staged_dropped;
   }
   std::vector<std::uint8_t> copy(headroom + packet.size() + tailroom);
-  std::memcpy(copy.data() + headroom, packet.data(), packet.size());
+  std::copy(packet.begin(), packet.end(), copy.begin() + headroom);  // a keepalive is empty
   copy.resize(headroom + packet.size());  // capacity keeps the tailroom
   peer.staged.push_back(std::move(copy));
 }
