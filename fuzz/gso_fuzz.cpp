@@ -1,6 +1,7 @@
-// TCP segmentation and coalescing (wire/gso.hpp), which take datagrams from the network:
-// split what parses as a super-packet, coalesce the segments back and check that the
-// payload survives; also feed the raw input, cut in two, straight to a coalescer.
+// TCP and UDP segmentation and coalescing (wire/gso.hpp), which take datagrams from the
+// network: split what parses as a super-packet (TCP or UDP, by the first byte's low bit),
+// coalesce the pieces back and check that the payload survives; also feed the raw input,
+// cut in two, straight to a coalescer.
 #include <algorithm>
 #include <array>
 #include <vector>
@@ -13,9 +14,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size < 1) return 0;
   const std::size_t mss = 1 + data[0] * 8u;
   const ByteSpan packet(data + 1, size - 1);
-  std::array<TcpSegment, 64> segments;
-  const std::size_t n = split_tcp(packet, mss, segments, 1500);
-  TcpCoalescer coalescer;
+  std::array<GsoSegment, 64> segments;
+  const std::size_t n = (data[0] & 1) ? split_udp(packet, mss, segments, 1500) : split_tcp(packet, mss, segments, 1500);
+  GroCoalescer coalescer;
   std::size_t payload = 0, merged_payload = 0, header = 0;
   for (std::size_t k = 0; k < n; ++k) {
     std::vector<std::uint8_t> bytes(segments[k].header.begin(),
@@ -34,7 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (m.segments) merged_payload += m.packet.size() - header;
   TUNKIT_FUZZ_CHECK(merged_payload == payload);
   // Arbitrary bytes as two datagrams.
-  TcpCoalescer raw;
+  GroCoalescer raw;
   const std::size_t half = packet.size() / 2;
   tunkit::fuzz::sink(raw.append(packet.first(half)));
   tunkit::fuzz::sink(raw.append(packet.subspan(half)));

@@ -104,6 +104,8 @@ class Tunnel {
   }
 
   int run();
+  // Over UDP with --offload: merge received UDP datagrams into GSO_UDP_L4 writes too.
+  void merge_udp(bool on) noexcept { coalescer_.merge_udp(on); }
 
  private:
   void log(std::string_view text) { fmt::print(stderr, "tunkit tunnel: {}\n", text); }
@@ -180,8 +182,8 @@ class Tunnel {
   };
   std::vector<Piece> pieces_;
   std::size_t piece_next_ = 0;
-  std::vector<TcpSegment> segments_;
-  TcpCoalescer coalescer_;
+  std::vector<GsoSegment> segments_;
+  GroCoalescer coalescer_;
   Counters counters_;
 };
 
@@ -398,9 +400,9 @@ void Tunnel::flush() {
   flush_udp();
 }
 
-// --offload over UDP, sending: a TCP super-packet becomes MTU-sized segments (each a valid
-// packet, so a lost datagram costs one segment); a packet with a partial checksum is
-// completed, since the receiving kernel will check it.
+// --offload over UDP, sending: a TCP or UDP super-packet becomes MTU-sized segments or
+// datagrams (each a valid packet, so a lost datagram costs one); a packet with a partial
+// checksum is completed, since the receiving kernel will check it.
 void Tunnel::prepare_pieces() {
   pieces_.clear();
   piece_next_ = 0;
@@ -410,9 +412,11 @@ void Tunnel::prepare_pieces() {
     auto& slot = tx_[i];
     const auto packet = slot.packet();
     const auto gso = slot.vnet.gso_type & ~dev::VnetHeader::kGsoEcn;
-    if (udp_offload_ && (gso == dev::VnetHeader::kGsoTcpV4 || gso == dev::VnetHeader::kGsoTcpV6)) {
+    if (udp_offload_ && (gso == dev::VnetHeader::kGsoTcpV4 || gso == dev::VnetHeader::kGsoTcpV6 ||
+                         gso == dev::VnetHeader::kGsoUdpL4)) {
       const auto mine = std::span(segments_).subspan(i * kMaxSegmentsPerPacket, kMaxSegmentsPerPacket);
-      const std::size_t n = split_tcp(packet, slot.vnet.gso_size, mine, limit);
+      const std::size_t n = gso == dev::VnetHeader::kGsoUdpL4 ? split_udp(packet, slot.vnet.gso_size, mine, limit)
+                                                               : split_tcp(packet, slot.vnet.gso_size, mine, limit);
       if (n == 0) {
         ++counters_.drop_unsplittable;
         continue;
@@ -692,12 +696,13 @@ int run_tunnel(TunnelOptions& o) {
   open.mode = mode.value_or(dev::Mode::tun);
   open.vnet_hdr = o.offload;
   dev::Device device = must(dev::Device::open(open));
+  bool uso = false;  // the kernel has USO, so it also takes UDP super-packets we write
   if (o.offload) {
-    // Over UDP we split TCP super-packets ourselves; UDP ones (USO) we leave to the kernel.
-    const auto wanted = o.transport == "udp" ? dev::Offloads{TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6}
-                                             : dev::Offloads::all();
-    const auto accepted = must(device.set_offloads(wanted));
+    // Over UDP we split TCP and UDP super-packets ourselves (set_offloads drops USO on a
+    // kernel without it); over TCP they cross whole.
+    const auto accepted = must(device.set_offloads(dev::Offloads::all()));
     fmt::print(stderr, "tunkit tunnel: offloads accepted by the kernel: {}\n", accepted.to_string());
+    uso = accepted.has(dev::Offloads::kUso4);
   }
   const auto link = must(rtnl.link(device.name()));
   if (o.mtu) must(rtnl.set_mtu(link.index, o.mtu));
@@ -710,6 +715,7 @@ int run_tunnel(TunnelOptions& o) {
   const std::size_t max_packet =
       o.offload ? 65536 + link_header : std::min<std::size_t>(65535, mtu + link_header);
   Tunnel tunnel(o, std::move(device), max_packet, o.transport == "udp" ? Transport::udp : Transport::tcp);
+  tunnel.merge_udp(uso);
   return tunnel.run();
 }
 

@@ -268,12 +268,14 @@ struct Buffers {
 
 class Daemon final : public WgDaemon {
  public:
-  Daemon(dev::Device tun, bool tso, int index, UdpSocket udp, Fd uapi, std::string path, event::Epoll epoll)
-      : tun_(std::move(tun)), tso_(tso), index_(index), udp_(std::move(udp)), uapi_(std::move(uapi)),
+  Daemon(dev::Device tun, bool tso, bool uso, int index, UdpSocket udp, Fd uapi, std::string path,
+         event::Epoll epoll)
+      : tun_(std::move(tun)), tso_(tso), uso_(uso), index_(index), udp_(std::move(udp)), uapi_(std::move(uapi)),
         path_(std::move(path)), epoll_(std::move(epoll)), gso_(udp_.gro) {
     wg::DeviceOptions options;
     options.mtu = kDefaultMtu;
     device_ = std::make_unique<wg::Device>(options);
+    coalescer_.merge_udp(uso_);
     struct stat st{};
     if (::stat(path_.c_str(), &st) == 0) socket_inode_ = st.st_ino;
   }
@@ -310,6 +312,7 @@ class Daemon final : public WgDaemon {
 
   dev::Device tun_;
   bool tso_;  // the TUN hands us TCP super-packets (TUNSETOFFLOAD accepted TSO)
+  bool uso_;  // ... and UDP ones (USO); a kernel that has USO takes UDP_L4 writes: we merge UDP
   int index_;
   UdpSocket udp_;
   Fd uapi_;
@@ -323,8 +326,8 @@ class Daemon final : public WgDaemon {
   Buffers tun_buffers_{kTunBatch, kBufferSize};
   Buffers udp_buffers_{kBatch, kBufferSize};
   Buffers cells_{kCells, kCellSize};
-  std::array<TcpSegment, kMaxSegments> segments_;
-  TcpCoalescer coalescer_;
+  std::array<GsoSegment, kMaxSegments> segments_;
+  GroCoalescer coalescer_;
   OffloadStats stats_;
   struct Client {
     Fd fd;
@@ -383,8 +386,11 @@ Result<bool> Daemon::on_tun() {
     for (std::size_t i = 0; i < *n; ++i) {
       auto& slot = slots[i];
       const auto gso = slot.vnet.gso_type & ~dev::VnetHeader::kGsoEcn;
-      if (gso == dev::VnetHeader::kGsoTcpV4 || gso == dev::VnetHeader::kGsoTcpV6) {
-        const std::size_t count = split_tcp(slot.packet(), slot.vnet.gso_size, segments_, device_->options().mtu);
+      if (gso == dev::VnetHeader::kGsoTcpV4 || gso == dev::VnetHeader::kGsoTcpV6 || gso == dev::VnetHeader::kGsoUdpL4) {
+        const std::size_t mtu = device_->options().mtu;
+        const std::size_t count = gso == dev::VnetHeader::kGsoUdpL4
+                                      ? split_udp(slot.packet(), slot.vnet.gso_size, segments_, mtu)
+                                      : split_tcp(slot.packet(), slot.vnet.gso_size, segments_, mtu);
         if (count == 0) {
           ++stats_.unsplittable;
           continue;
@@ -484,7 +490,7 @@ void Daemon::on_udp() {
 }
 
 void Daemon::deliver(std::span<const std::uint8_t> packet) {
-  if (tso_) {
+  if (tso_ || uso_) {
     if (coalescer_.append(packet)) return;
     flush_coalesced();
     if (coalescer_.append(packet)) return;
@@ -581,11 +587,12 @@ void Daemon::on_client(std::uint64_t tag) {
 void Daemon::print_stats() const {
   const auto& c = stats_;
   fmt::print(stderr,
-             "tunkit-wg: {}: offloads: TUN TSO {}, UDP GSO {}; {} super-packets cut into {} segments; "
+             "tunkit-wg: {}: offloads: TUN TSO {}, USO {}, UDP GSO {}; {} super-packets cut into {} segments; "
              "{} UDP_SEGMENT sends carried {} datagrams; {} UDP_GRO receives carried {} datagrams; "
              "{} coalesced TUN writes carried {} segments; dropped: unsplittable {}, oversized {}, "
              "refused by the TUN {}, send failures {}\n",
-             name(), tso_ ? "on" : "off", c.gso_refused ? "refused by the route, off" : (gso_ ? "on" : "off"),
+             name(), tso_ ? "on" : "off", uso_ ? "on" : "off",
+             c.gso_refused ? "refused by the route, off" : (gso_ ? "on" : "off"),
              c.super_packets, c.segments, c.gso_sends, c.gso_datagrams, c.gro_runs, c.gro_datagrams,
              c.merged_writes, c.merged_segments, c.unsplittable, c.oversized, c.tun_refused, c.send_dropped);
 }
@@ -686,11 +693,13 @@ Result<std::unique_ptr<WgDaemon>> WgDaemon::create(std::string_view name) {
   options.vnet_hdr = offloads_wanted;
   auto tun = dev::Device::open(options);
   if (!tun) return std::unexpected(tun.error());
-  // TCP super-packets from the kernel (split here) and checksums left to us; UDP ones
-  // (USO) are not asked for. A kernel that refuses gives plain packets.
-  auto offloads = offloads_wanted ? tun->set_offloads(dev::Offloads{TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6})
+  // TCP and UDP super-packets from the kernel (split here) and checksums left to us.
+  // set_offloads drops the groups a kernel refuses (USO before 6.2), giving plain packets.
+  auto offloads = offloads_wanted ? tun->set_offloads(dev::Offloads{TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 |
+                                                                    dev::Offloads::kUso4 | dev::Offloads::kUso6})
                                   : Result<dev::Offloads>(dev::Offloads{});
   const bool tso = offloads && offloads->has(TUN_F_TSO4);
+  const bool uso = offloads && offloads->has(dev::Offloads::kUso4);
   auto netlink = netlink::RtNetlink::open();
   if (!netlink) return std::unexpected(netlink.error());
   auto link = netlink->link(tun->name());
@@ -703,7 +712,7 @@ Result<std::unique_ptr<WgDaemon>> WgDaemon::create(std::string_view name) {
   if (!uapi) return std::unexpected(uapi.error());
   auto epoll = event::Epoll::create();
   if (!epoll) return std::unexpected(epoll.error());
-  return std::make_unique<Daemon>(std::move(*tun), tso, link->index, std::move(*udp), std::move(*uapi), path,
+  return std::make_unique<Daemon>(std::move(*tun), tso, uso, link->index, std::move(*udp), std::move(*uapi), path,
                                   std::move(*epoll));
 }
 

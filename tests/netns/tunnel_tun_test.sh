@@ -86,14 +86,22 @@ grep -q "UDP segmentation: [1-9][0-9]* sends carried" "$log" || tk_fail "no GSO 
 grep -q "coalesced receives carried [1-9]" "$TK_TMP/b-udp-10_80_0_1--mtu.log" || tk_fail "no GRO receives: $(cat "$TK_TMP/b-udp-10_80_0_1--mtu.log")"
 tk_pass "UDP with GSO/GRO (MTU 1400): 20 MB intact"
 
-# --offload over UDP: super-packets are cut into segments that fit the underlay (each a
-# valid packet), sent in UDP_SEGMENT runs, and merged again into super-packets for the device.
+# --offload over UDP: TCP and UDP super-packets are cut into packets that fit the underlay
+# (each valid), sent in UDP_SEGMENT runs, and merged again into super-packets for the device.
 run_pair udp 10.80.0.1 --offload
-grep -q "offloads accepted by the kernel: csum tso4 tso6" "$TK_TMP/a-udp-10_80_0_1--offload.log" || tk_fail "offloads not reported"
+grep -q "offloads accepted by the kernel: csum tso4 tso6 tso-ecn uso4 uso6" "$TK_TMP/a-udp-10_80_0_1--offload.log" \
+  || tk_fail "offloads not reported: $(cat "$TK_TMP/a-udp-10_80_0_1--offload.log")"
 transfer
+# UDP inside: an application's UDP_SEGMENT sends reach the device as USO super-packets.
+tk_bg "$TK_TMP/udp_recv.out" ip netns exec "$NS_B" timeout 60 python3 "$(dirname "$0")/udp_segment.py" recv 10.81.0.2 5002 3000
+rx=$TK_LAST_PID
+tk_wait_for 10 bash -c "ip netns exec $NS_B ss -lunH | grep -q ':5002'" || tk_fail "UDP receiver not listening"
+ip netns exec "$NS_A" timeout 60 python3 "$(dirname "$0")/udp_segment.py" send 10.81.0.2 5002 3000 || tk_fail "UDP_SEGMENT send failed"
+timeout 60 tail --pid="$rx" -f /dev/null || tk_fail "UDP receiver did not finish"
+[ "$(cat "$TK_TMP/udp_recv.out")" = "3000 0" ] || tk_fail "UDP through --offload: (datagrams, bad) = $(cat "$TK_TMP/udp_recv.out"), want 3000 0"
 stop_pair
 grep -q "super-packets written to the device carried [1-9]" "$TK_TMP/b-udp-10_80_0_1--offload.log" \
   || tk_fail "nothing was coalesced: $(cat "$TK_TMP/b-udp-10_80_0_1--offload.log")"
 grep -q "UDP segmentation: [1-9][0-9]* sends" "$TK_TMP/a-udp-10_80_0_1--offload.log" || tk_fail "no GSO sends"
 grep -q "unsplittable 0" "$TK_TMP/a-udp-10_80_0_1--offload.log" || tk_fail "super-packets were dropped"
-tk_pass "--offload over UDP: 20 MB intact, segmented and coalesced in user space"
+tk_pass "--offload over UDP: 20 MB of TCP and 3000 UDP_SEGMENT datagrams intact, segmented and coalesced in user space"

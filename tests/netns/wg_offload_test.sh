@@ -2,13 +2,16 @@
 # The offload data path of tunkit wg, tunkit on both ends: TCP super-packets from the TUN (TSO)
 # cut into segments, UDP_SEGMENT sends, UDP_GRO receives and coalesced TUN writes must carry
 # a 50 MB TCP transfer (IPv4 and IPv6 overlays) intact, and the exit statistics must show each
-# mechanism at work. Then the fallbacks: one end with TUNKIT_WG_OFFLOADS=off (per-packet on
+# mechanism at work. The same for UDP inside the tunnel: an application sending with
+# UDP_SEGMENT hands the TUN UDP super-packets (USO), which are cut into datagrams; the
+# receiving end merges them into GSO_UDP_L4 writes, which its kernel must hand to a plain
+# socket as the original datagrams. Then the fallbacks: one end with TUNKIT_WG_OFFLOADS=off (per-packet on
 # both sides of that end), and an underlay whose MTU is smaller than the tunnel's datagrams,
 # for which the kernel refuses UDP_SEGMENT (EMSGSIZE): tunkit must notice, send datagram by
 # datagram (the kernel fragments them), and lose nothing.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/wg_lib.sh"
-tk_require nc sha256sum
+tk_require nc sha256sum python3
 wg_impl_check tunkit
 
 wg_pair_underlay
@@ -64,12 +67,35 @@ for f in "UDP_GRO receives" "coalesced TUN writes"; do
 done
 tk_pass "offloads: 2 x 50 MB intact over IPv4 and IPv6; $(stat "$IF_A" super-packets) super-packets cut, $(stat "$IF_A" "UDP_SEGMENT sends") GSO sends, $(stat "$IF_B" "UDP_GRO receives") GRO receives, $(stat "$IF_B" "coalesced TUN writes") coalesced writes"
 
+# UDP over the tunnel: 3000 numbered datagrams sent 20 per UDP_SEGMENT message; the receiver
+# checks every datagram's size and bytes.
+udp_transfer() {
+  tk_bg "$TK_TMP/udp_recv.out" ip netns exec "$NS_B" timeout 60 python3 "$(dirname "$0")/udp_segment.py" recv 10.82.0.2 5002 3000
+  local rx=$TK_LAST_PID
+  tk_wait_for 10 bash -c "ip netns exec $NS_B ss -lunH | grep -q ':5002'" || tk_fail "UDP receiver not listening"
+  ip netns exec "$NS_A" timeout 60 python3 "$(dirname "$0")/udp_segment.py" send 10.82.0.2 5002 3000 || tk_fail "UDP_SEGMENT send failed"
+  timeout 60 tail --pid="$rx" -f /dev/null || tk_fail "UDP receiver did not finish"
+  [ "$(cat "$TK_TMP/udp_recv.out")" = "3000 0" ] \
+    || tk_fail "UDP over the tunnel: got (datagrams, bad) = $(cat "$TK_TMP/udp_recv.out"), want 3000 0: $(wg_logs)"
+}
+up 4
+udp_transfer
+down
+grep -q "USO on" "$TK_TMP/wg-$IF_A.log" || tk_fail "A did not get USO from the TUN: $(cat "$TK_TMP/wg-$IF_A.log")"
+[ "$(stat "$IF_A" super-packets)" -gt 0 ] || tk_fail "A cut no UDP super-packets: $(cat "$TK_TMP/wg-$IF_A.log")"
+[ "$(stat "$IF_B" "coalesced TUN writes")" -gt 0 ] || tk_fail "B merged no UDP datagrams: $(cat "$TK_TMP/wg-$IF_B.log")"
+tk_pass "USO: 3000 UDP datagrams intact; $(stat "$IF_A" super-packets) UDP super-packets cut into $(stat "$IF_A" segments) datagrams, $(stat "$IF_B" "coalesced TUN writes") coalesced UDP writes carried $(grep -o "writes carried [0-9]*" "$TK_TMP/wg-$IF_B.log" | grep -o "[0-9]*$") datagrams"
+
 TUNKIT_WG_OFFLOADS=off up 2
 transfer 10.82.0.2
 down
-grep -q "TUN TSO off, UDP GSO off" "$TK_TMP/wg-$IF_A.log" || tk_fail "A did not report offloads off: $(cat "$TK_TMP/wg-$IF_A.log")"
+grep -q "TUN TSO off, USO off, UDP GSO off" "$TK_TMP/wg-$IF_A.log" || tk_fail "A did not report offloads off: $(cat "$TK_TMP/wg-$IF_A.log")"
 [ "$(stat "$IF_A" super-packets)" = 0 ] || tk_fail "A cut super-packets with offloads off"
 tk_pass "TUNKIT_WG_OFFLOADS=off: per-packet path carries 50 MB intact"
+TUNKIT_WG_OFFLOADS=off up 5
+udp_transfer
+down
+tk_pass "TUNKIT_WG_OFFLOADS=off: 3000 UDP_SEGMENT datagrams intact through the per-packet path"
 
 ip -n "$NS_A" link set wgua mtu 1400
 ip -n "$NS_B" link set wgub mtu 1400

@@ -13,10 +13,9 @@
 
 #include "tunkit/dev/name.hpp"
 
-// Linux 6.2 added UDP segmentation offload to tun; Debian 12's headers predate it.
 #ifndef TUN_F_USO4
-#define TUN_F_USO4 0x20
-#define TUN_F_USO6 0x40
+#define TUN_F_USO4 tunkit::dev::Offloads::kUso4
+#define TUN_F_USO6 tunkit::dev::Offloads::kUso6
 #endif
 
 namespace tunkit::dev {

@@ -29,6 +29,8 @@ std::optional<Mode> parse_mode(std::string_view text) noexcept;
 
 // TUNSETOFFLOAD bits (TUN_F_*): what the kernel may hand us unsegmented / unchecksummed.
 struct Offloads {
+  // Linux 6.2 added UDP segmentation offload to tun; Debian 12's headers predate it.
+  static constexpr unsigned kUso4 = 0x20, kUso6 = 0x40;  // TUN_F_USO4, TUN_F_USO6
   unsigned bits = 0;
   static Offloads all() noexcept;  // CSUM, TSO4, TSO6, TSO_ECN, USO4+USO6
   bool has(unsigned bit) const noexcept { return (bits & bit) == bit; }

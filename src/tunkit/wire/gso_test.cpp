@@ -8,6 +8,7 @@
 #include "tunkit/wire/ipv4.hpp"
 #include "tunkit/wire/ipv6.hpp"
 #include "tunkit/wire/tcp.hpp"
+#include "tunkit/wire/udp.hpp"
 
 namespace tunkit {
 namespace {
@@ -47,7 +48,33 @@ std::vector<std::uint8_t> tcp_packet(bool v6, std::size_t payload, std::uint32_t
   return p;
 }
 
-std::vector<std::uint8_t> joined(const TcpSegment& s) {
+// A UDP packet (ports 40000 -> 5201) with `payload` patterned bytes; a GSO_UDP_L4 super-packet
+// is exactly this with a payload of many datagrams.
+std::vector<std::uint8_t> udp_packet(bool v6, std::size_t payload, std::uint16_t source_port = 40000,
+                                     std::uint16_t id = 7) {
+  const IpAddress src = *IpAddress::parse(v6 ? "fd00::1" : "10.0.0.1");
+  const IpAddress dst = *IpAddress::parse(v6 ? "fd00::2" : "10.0.0.2");
+  const std::size_t ip_size = v6 ? 40 : 20;
+  std::vector<std::uint8_t> p(ip_size + 8 + payload);
+  for (std::size_t i = 0; i < payload; ++i) p[ip_size + 8 + i] = static_cast<std::uint8_t>(i * 13 + 5);
+  UdpRepr udp{source_port, 5201, static_cast<std::uint16_t>(payload)};
+  EXPECT_EQ(udp.emit(MutableByteSpan(p).subspan(ip_size), src, dst), 8u);
+  if (v6) {
+    Ipv6Repr ip{src, dst, IpProtocol::udp, 64, 0, 0, static_cast<std::uint16_t>(8 + payload)};
+    EXPECT_EQ(ip.emit(p), 40u);
+  } else {
+    Ipv4Repr ip;
+    ip.source = src;
+    ip.destination = dst;
+    ip.protocol = IpProtocol::udp;
+    ip.identification = id;
+    ip.payload_length = static_cast<std::uint16_t>(8 + payload);
+    EXPECT_EQ(ip.emit(p), 20u);
+  }
+  return p;
+}
+
+std::vector<std::uint8_t> joined(const GsoSegment& s) {
   std::vector<std::uint8_t> out(s.header.begin(), s.header.begin() + s.header_size);
   out.insert(out.end(), s.payload.begin(), s.payload.end());
   return out;
@@ -58,7 +85,7 @@ class Gso : public ::testing::TestWithParam<bool> {};
 TEST_P(Gso, SplitSegmentsAreValidPacketsWithContiguousSequenceNumbers) {
   const bool v6 = GetParam();
   const auto super = tcp_packet(v6, 5000);
-  std::array<TcpSegment, 8> segs;
+  std::array<GsoSegment, 8> segs;
   ASSERT_EQ(split_tcp(super, 1448, segs), 4u);  // 1448 * 3 + 656
   std::uint32_t seq = 1000;
   for (std::size_t k = 0; k < 4; ++k) {
@@ -90,9 +117,9 @@ TEST_P(Gso, SplitSegmentsAreValidPacketsWithContiguousSequenceNumbers) {
 TEST_P(Gso, CoalescingTheSegmentsGivesBackTheSuperPacket) {
   const bool v6 = GetParam();
   auto super = tcp_packet(v6, 5000);
-  std::array<TcpSegment, 8> segs;
+  std::array<GsoSegment, 8> segs;
   ASSERT_EQ(split_tcp(super, 1448, segs), 4u);
-  TcpCoalescer coalescer;
+  GroCoalescer coalescer;
   for (std::size_t k = 0; k < 4; ++k) ASSERT_TRUE(coalescer.append(joined(segs[k]))) << k;
   auto merged = coalescer.take();
   EXPECT_TRUE(coalescer.empty());
@@ -109,10 +136,106 @@ TEST_P(Gso, CoalescingTheSegmentsGivesBackTheSuperPacket) {
   EXPECT_EQ(completed, super);  // IPv4: the identification is the first segment's, as before
 }
 
+TEST_P(Gso, UdpSplitGivesValidDatagramsOfGsoSizeEachWithItsOwnLengthAndChecksum) {
+  const bool v6 = GetParam();
+  const auto super = udp_packet(v6, 5000);
+  const IpAddress src = *IpAddress::parse(v6 ? "fd00::1" : "10.0.0.1");
+  const IpAddress dst = *IpAddress::parse(v6 ? "fd00::2" : "10.0.0.2");
+  std::array<GsoSegment, 8> segs;
+  ASSERT_EQ(split_udp(super, 1400, segs), 4u);
+  const std::size_t ip_size = v6 ? 40 : 20;
+  std::size_t offset = 0;
+  for (std::size_t k = 0; k < 4; ++k) {
+    const auto d = joined(segs[k]);
+    const std::size_t expected = k < 3 ? 1400 : 800;
+    ASSERT_EQ(d.size(), ip_size + 8 + expected) << k;
+    if (v6) {
+      EXPECT_EQ(load_be16(d, 4), 8 + expected);
+    } else {
+      auto ip = Ipv4View::parse(d);
+      ASSERT_TRUE(ip) << k;
+      EXPECT_EQ(ip->total_length(), d.size());
+      EXPECT_EQ(ip->identification(), 7 + k);
+      EXPECT_TRUE(ip->verify_checksum());
+    }
+    auto udp = UdpView::parse(ByteSpan(d).subspan(ip_size));
+    ASSERT_TRUE(udp) << k;
+    EXPECT_EQ(udp->length(), 8 + expected);
+    EXPECT_EQ(udp->source_port(), 40000);
+    EXPECT_NE(udp->checksum(), 0);
+    EXPECT_TRUE(udp->verify_checksum(src, dst)) << k;
+    EXPECT_TRUE(std::equal(udp->payload().begin(), udp->payload().end(),
+                           super.begin() + static_cast<std::ptrdiff_t>(ip_size + 8 + offset)));
+    offset += expected;
+  }
+}
+
+TEST_P(Gso, UdpCoalescingTheDatagramsGivesBackTheSuperPacket) {
+  const bool v6 = GetParam();
+  const auto super = udp_packet(v6, 5000);
+  std::array<GsoSegment, 8> segs;
+  ASSERT_EQ(split_udp(super, 1400, segs), 4u);
+  GroCoalescer coalescer;
+  for (std::size_t k = 0; k < 4; ++k) ASSERT_TRUE(coalescer.append(joined(segs[k]))) << k;
+  const auto merged = coalescer.take();
+  EXPECT_EQ(merged.segments, 4);
+  EXPECT_EQ(merged.vnet.gso_type, 5);  // VIRTIO_NET_HDR_GSO_UDP_L4
+  EXPECT_EQ(merged.vnet.gso_size, 1400);
+  EXPECT_EQ(merged.vnet.flags, 1);
+  EXPECT_EQ(merged.vnet.hdr_len, (v6 ? 40 : 20) + 8);
+  EXPECT_EQ(merged.vnet.csum_start, v6 ? 40 : 20);
+  EXPECT_EQ(merged.vnet.csum_offset, 6);
+  std::vector<std::uint8_t> completed(merged.packet.begin(), merged.packet.end());
+  ASSERT_TRUE(complete_checksum(completed, merged.vnet.csum_start, merged.vnet.csum_offset));
+  EXPECT_EQ(completed, super);
+}
+
+TEST(GsoCoalescer, UdpRunsStopAtAnotherFlowALongerDatagramAShortOneOrTheSegmentLimit) {
+  GroCoalescer c;
+  ASSERT_TRUE(c.append(udp_packet(false, 1000)));
+  EXPECT_FALSE(c.append(udp_packet(false, 1000, 40001))) << "other source port";
+  EXPECT_FALSE(c.append(udp_packet(true, 1000))) << "other family";
+  EXPECT_FALSE(c.append(tcp_packet(false, 1000))) << "TCP never joins a UDP run";
+  EXPECT_FALSE(c.append(udp_packet(false, 1001))) << "longer than the first";
+  EXPECT_TRUE(c.append(udp_packet(false, 300)));
+  EXPECT_FALSE(c.append(udp_packet(false, 300))) << "a short datagram closed the run";
+  EXPECT_EQ(c.take().segments, 2);
+  EXPECT_FALSE(c.append(udp_packet(false, 0))) << "empty datagrams are not merged";
+
+  for (std::size_t k = 0; k < GroCoalescer::kMaxUdpSegments; ++k) ASSERT_TRUE(c.append(udp_packet(false, 100))) << k;
+  EXPECT_FALSE(c.append(udp_packet(false, 100))) << "the kernel segments at most this many";
+  EXPECT_EQ(c.take().segments, GroCoalescer::kMaxUdpSegments);
+}
+
+TEST(GsoSplit, UdpAndTcpSplittersRefuseEachOthersPackets) {
+  std::array<GsoSegment, 8> segs;
+  EXPECT_EQ(split_udp(tcp_packet(false, 3000), 1000, segs), 0u);
+  EXPECT_EQ(split_tcp(udp_packet(false, 3000), 1000, segs), 0u);
+  auto bad_length = udp_packet(false, 3000);
+  store_be16(bad_length, 24, 100);  // the UDP length disagrees with the IP length
+  EXPECT_EQ(split_udp(bad_length, 1000, segs), 0u);
+}
+
+TEST(GsoSplit, UdpChecksumThatComputesToZeroIsSentAsAllOnes) {
+  // RFC 768: a computed checksum of zero is transmitted as all ones. Make the payload's last
+  // 16-bit word cancel everything else out.
+  auto p = udp_packet(false, 100);
+  std::array<GsoSegment, 1> segs;
+  store_be16(p, p.size() - 2, 0);
+  ASSERT_EQ(split_udp(p, 100, segs), 1u);
+  const std::uint16_t with_zero = load_be16(segs[0].header, 26);
+  store_be16(p, p.size() - 2, with_zero == 0xffff ? 0 : with_zero);
+  ASSERT_EQ(split_udp(p, 100, segs), 1u);
+  EXPECT_EQ(load_be16(segs[0].header, 26), 0xffff);
+  auto d = joined(segs[0]);
+  EXPECT_TRUE(UdpView::parse(ByteSpan(d).subspan(20))->verify_checksum(*IpAddress::parse("10.0.0.1"),
+                                                                        *IpAddress::parse("10.0.0.2")));
+}
+
 INSTANTIATE_TEST_SUITE_P(Ipv4AndIpv6, Gso, ::testing::Bool());
 
 TEST(GsoCoalescer, StopsAtAGapAnotherFlowASynOrAfterAShortSegment) {
-  TcpCoalescer c;
+  GroCoalescer c;
   ASSERT_TRUE(c.append(tcp_packet(false, 1000, 1000, kAck)));
   EXPECT_FALSE(c.append(tcp_packet(false, 1000, 2500, kAck))) << "sequence gap";
   EXPECT_FALSE(c.append(tcp_packet(true, 1000, 2000, kAck))) << "other family";
@@ -126,7 +249,7 @@ TEST(GsoCoalescer, StopsAtAGapAnotherFlowASynOrAfterAShortSegment) {
 }
 
 TEST(GsoCoalescer, ASingleSegmentComesBackUnchangedWithoutOffload) {
-  TcpCoalescer c;
+  GroCoalescer c;
   const auto p = tcp_packet(false, 100);
   ASSERT_TRUE(c.append(p));
   auto m = c.take();
@@ -137,14 +260,14 @@ TEST(GsoCoalescer, ASingleSegmentComesBackUnchangedWithoutOffload) {
 }
 
 TEST(GsoSplit, MaxPacketCapsTheSegmentSize) {
-  std::array<TcpSegment, 8> segs;
+  std::array<GsoSegment, 8> segs;
   const auto super = tcp_packet(false, 4000);  // 20 + 32 bytes of headers
   ASSERT_EQ(split_tcp(super, 1448, segs, 1052), 4u);
   for (std::size_t k = 0; k < 4; ++k) EXPECT_EQ(segs[k].payload.size(), 1000u);
 }
 
 TEST(GsoSplit, RefusesWhatIsNotAPlainTcpPacketOrNeedsTooManySegments) {
-  std::array<TcpSegment, 2> segs;
+  std::array<GsoSegment, 2> segs;
   EXPECT_EQ(split_tcp(tcp_packet(false, 5000), 1448, segs), 0u) << "4 segments, room for 2";
   auto udp = tcp_packet(false, 100);
   udp[9] = 17;
