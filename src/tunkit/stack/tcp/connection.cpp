@@ -196,11 +196,11 @@ Result<void> Connection::shutdown(Instant now) {
       if (error_) return closing_error(error_);
       return {};
     case State::syn_sent:
-      // "Delete the TCB": nothing was synchronized.
-      close_with({});
-      return {};
     case State::syn_received:
-      // "queue for processing after entering ESTABLISHED state".
+      // A half-close waits for the handshake, after the data SEND has queued, as §3.10.4
+      // has it for SYN-RECEIVED ("queue for processing after entering ESTABLISHED"). For
+      // SYN-SENT §3.10.4 would delete the TCB, losing what SEND accepted; CLOSE and ABORT
+      // still do that.
       fin_queued_ = true;
       return {};
     case State::established:
@@ -405,6 +405,14 @@ std::uint32_t Connection::options_overhead(std::size_t sack_blocks) const noexce
   return sack_blocks == 0 ? 0 : static_cast<std::uint32_t>(4 + 8 * sack_blocks);
 }
 
+// The payload that fits the MSS beside the options fill_header will add: timestamps
+// (effective_mss) and, while out-of-order data is held, room for the most SACK blocks it
+// may add (RFC 9293 §3.7.1, RFC 6691: the MSS bounds data, options come out of it).
+std::uint32_t Connection::segment_payload_limit() const noexcept {
+  const std::size_t sack_blocks = sack_ok_ && receive_buffer_.out_of_order_bytes() > 0 ? (ts_ok_ ? 3 : 4) : 0;
+  return effective_mss() - options_overhead(sack_blocks);
+}
+
 void Connection::send_syn(Instant now) {
   TcpRepr r;
   const bool syn_ack = state_ == State::syn_received;
@@ -429,7 +437,10 @@ void Connection::send_syn(Instant now) {
 
 void Connection::send_ack(Instant now) {
   TcpRepr r;
-  fill_header(r, snd_nxt_, tcp_flags::ack, now);
+  // SND.MAX, not SND.NXT: after a timeout pulls SND.NXT back (go-back-N), a pure ACK with
+  // SND.NXT would fall left of the peer's RCV.NXT and be unacceptable (§3.10.7.4), so the
+  // ACK it carries would be lost (BSD's tcp_output does the same).
+  fill_header(r, snd_max_, tcp_flags::ack, now);
   host_->transmit(tuple_, r, nullptr, 0);
 }
 
@@ -490,7 +501,7 @@ void Connection::retransmit_first(Instant now) {
   if (state_ == State::syn_sent || state_ == State::syn_received) return send_syn(now);
   const Seq end = data_end();
   const std::uint32_t available = snd_una_ < end ? static_cast<std::uint32_t>(end - snd_una_) : 0;
-  const std::uint32_t length = std::min(available, effective_mss());
+  const std::uint32_t length = std::min(available, segment_payload_limit());
   const bool fin = fin_queued_ && snd_una_ + length == end && snd_max_ > end;
   if (length == 0 && !fin) return;
   send_range(snd_una_, length, fin, now);
@@ -502,9 +513,7 @@ void Connection::retransmit_first(Instant now) {
 bool Connection::send_data_segment(Instant now, bool recovery_only) {
   const Seq end = data_end();
   if (snd_nxt_ >= send_end()) return false;
-  std::size_t sack_blocks = 0;
-  if (sack_ok_ && receive_buffer_.out_of_order_bytes() > 0) sack_blocks = ts_ok_ ? 3 : 4;
-  const std::uint32_t mss = effective_mss() - options_overhead(sack_blocks);
+  const std::uint32_t mss = segment_payload_limit();
   const std::uint32_t data_left = snd_nxt_ < end ? static_cast<std::uint32_t>(end - snd_nxt_) : 0;
   const Seq wnd_edge = snd_una_ + snd_wnd_;
   const std::uint32_t wnd_room = wnd_edge > snd_nxt_ ? static_cast<std::uint32_t>(wnd_edge - snd_nxt_) : 0;
@@ -533,7 +542,7 @@ bool Connection::send_data_segment(Instant now, bool recovery_only) {
 
 // RFC 6675 §5 step (C): NextSeg() rules 1-3 while cwnd - pipe >= 1 SMSS.
 bool Connection::send_recovery_segment(Instant now) {
-  const std::uint32_t mss = effective_mss();
+  const std::uint32_t mss = segment_payload_limit();
   // RFC 6675 §5 step 4.2: during SACK recovery cwnd = ssthresh (the policy's cwnd carries
   // RFC 5681's +3 SMSS inflation, which pipe already accounts for).
   const std::uint32_t cwnd = cc_ ? std::min(cc_->cwnd(), cc_->ssthresh()) : mss;
@@ -748,7 +757,7 @@ void Connection::persist_timeout(Instant now) {
     const std::uint32_t room = static_cast<std::uint32_t>(wnd_edge - snd_nxt_);
     const std::uint32_t data_left =
         snd_nxt_ < data_end() ? static_cast<std::uint32_t>(data_end() - snd_nxt_) : 0;
-    const std::uint32_t length = std::min({room, data_left, effective_mss()});
+    const std::uint32_t length = std::min({room, data_left, segment_payload_limit()});
     if (length > 0) {
       send_range(snd_nxt_, length, fin_queued_ && snd_nxt_ + length == data_end(), now);
       return;

@@ -135,6 +135,7 @@ class Connection {
   void send_keepalive_or_probe(Instant now);
   void fill_header(TcpRepr& r, Seq seq, std::uint8_t flags, Instant now);
   std::uint32_t options_overhead(std::size_t sack_blocks) const noexcept;
+  std::uint32_t segment_payload_limit() const noexcept;
   std::uint32_t effective_mss() const noexcept;  // payload of a full segment, fixed options
   std::uint16_t window_field(bool syn) noexcept;
   std::uint32_t tsval(Instant now) const noexcept;

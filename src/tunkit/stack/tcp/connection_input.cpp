@@ -74,6 +74,7 @@ void Connection::syn_sent_arrives(const TcpRepr& seg, ByteSpan payload, Instant 
     rto_at_ = kNever;
     retries_ = 0;
     enter(State::established, now);
+    if (fin_queued_) enter(State::fin_wait_1, now);  // a half-close issued in SYN-SENT
     ack_now_ = true;
     if (!payload.empty() || has(seg, tcp_flags::fin)) process_text(seg_seq + 1, payload, has(seg, tcp_flags::fin), now);
     output(now);

@@ -115,6 +115,41 @@ TcpConfig fast_config() {
   return c;
 }
 
+// SEND and a half-close issued before the handshake completes: the data SEND accepted is
+// delivered, then the FIN (the half-close waits for ESTABLISHED instead of deleting the
+// TCB, which would lose what SEND took).
+TEST(Rfc9293Close, HalfCloseInSynSentWaitsForTheHandshakeAndLosesNothing) {
+  Link link(fast_config(), fast_config());
+  auto listener = link.b().listen(5001);
+  ASSERT_TRUE(listener);
+  auto a = link.a().connect({link.b_address(), 5001}, link.now);
+  ASSERT_TRUE(a);
+  const Bytes data = pattern(100'000);
+  auto sent = link.a().send(*a, data, link.now);
+  ASSERT_TRUE(sent);
+  ASSERT_EQ(*sent, data.size());
+  ASSERT_TRUE(link.a().shutdown(*a, link.now));
+  EXPECT_EQ(link.a().status(*a).state, State::syn_sent);
+  std::optional<Socket> b;
+  Bytes got, buffer(65536);
+  for (int i = 0; i < 10000 && !(b && link.b().status(*b).eof); ++i) {
+    if (!b) b = link.b().accept(*listener);
+    if (b) {
+      for (;;) {
+        auto n = link.b().receive(*b, buffer, link.now);
+        ASSERT_TRUE(n) << n.error().message;
+        if (*n == 0) break;
+        got.insert(got.end(), buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(*n));
+      }
+    }
+    if (!link.step()) break;
+  }
+  ASSERT_TRUE(b);
+  EXPECT_TRUE(link.b().status(*b).eof);
+  EXPECT_EQ(got, data);
+  EXPECT_EQ(link.a().status(*a).state, State::fin_wait_2);
+}
+
 TEST(TcpTransfer, TenMegabytesBothWaysAndFourWayClose) {
   Link link(fast_config(), fast_config());
   const auto st = bulk_both_ways(link, 10 << 20);
