@@ -14,7 +14,7 @@ packages=(
   clang libclang-rt-14-dev
   # tests, demo and benchmarks: the real programs on the other side of a device
   iproute2 iputils-ping iputils-arping util-linux procps jq python3
-  tcpdump tshark socat netcat-openbsd iperf3
+  tcpdump tshark socat netcat-openbsd iperf3 curl
   # the WireGuard peer the VPN interoperates with, and the tools that configure it
   wireguard-go wireguard-tools
 )
