@@ -322,13 +322,14 @@ int run_demo() {
     step(on_tap ? "The same host behind a TAP: now it must answer ARP for its own MAC first"
              : "A user-space host behind a TUN answers: tunkit host, ICMP/UDP with no kernel stack");
     std::vector<std::string> argv{tunkit, "host", name, "mode", on_tap ? "tap" : "tun", "--address",
-                                  net + ".9/24", "--gateway", net + ".1", "--serve", "udp-echo:7"};
+                                  net + ".9/24", "--gateway", net + ".1", "--serve", "udp-echo:7",
+                                  "--serve", "http:80"};
     if (on_tap) argv.insert(argv.end(), {"--mac", "02:74:6b:00:00:09"});
     Child host_process(host, argv);
     const auto link = wait_for_link(host_rtnl, name, host_process);
     must(host_rtnl.add_address(link.index, *IpPrefix::parse(net + ".1/24")));
     must(host_rtnl.set_up(link.index, true));
-    say(fmt::format("tunkit host {} mode {} --address {}.9/24 --gateway {}.1 --serve udp-echo:7{}", name,
+    say(fmt::format("tunkit host {} mode {} --address {}.9/24 --gateway {}.1 --serve udp-echo:7 --serve http:80{}", name,
                     on_tap ? "tap" : "tun", net, net, on_tap ? " --mac 02:74:6b:00:00:09" : ""));
     say(fmt::format("(the kernel side of {} is {}.1; the client reaches it through the host's routing)", name, net));
     Child ping(client, {"ping", "-n", "-c", "3", "-i", "0.2", "-W", "1", net + ".9"});
@@ -336,6 +337,13 @@ int run_demo() {
     say(fmt::format("client: ping {}.9, answered by tunkit in user space:", net));
     ping.say_lines("bytes from");
     ping.say_lines("packets transmitted");
+    // TCP (RFC 9293 in user space): the Linux client's curl against tunkit's HTTP server.
+    const std::string url = fmt::format("http://{}.9/bytes/10000000", net);
+    Child curl(client, {"curl", "-sS", "-o", "/dev/null", "-w",
+                        "curl: %{http_code}, %{size_download} bytes in %{time_total} s\n", url});
+    curl.wait(std::chrono::seconds(20));
+    say(fmt::format("client: curl {} (tunkit's user-space TCP and HTTP server):", url));
+    curl.say_lines("curl:");
     host_process.stop();
     say("tunkit host's counters on exit:");
     host_process.say_lines("echo_replies");

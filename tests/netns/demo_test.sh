@@ -1,7 +1,7 @@
 # The README's demo runs to the end, shows packets from the kernel arriving on TUN and TAP,
 # and leaves nothing behind: no namespace, no device, no process.
 source "$(dirname "$0")/lib.sh"
-tk_require ping iperf3
+tk_require ping iperf3 curl
 before_links=$(ip -o link show | awk -F': ' '{print $2}' | sort)
 timeout 60 "$TUNKIT" demo >"$TK_TMP/demo.out" 2>&1 || tk_fail "demo failed: $(cat "$TK_TMP/demo.out")"
 grep -q "IP 10.77.0.1 > 10.78.0.9: ICMP echo request" "$TK_TMP/demo.out" || tk_fail "no echo request in: $(cat "$TK_TMP/demo.out")"
@@ -11,6 +11,8 @@ grep -q "tkpersist0: tun persist owner 65534" "$TK_TMP/demo.out" || tk_fail "no 
 # clean pings.
 n=$(grep -c "3 packets transmitted, 3 received, 0% packet loss" "$TK_TMP/demo.out" || true)
 [ "$n" -eq 4 ] || tk_fail "expected 4 answered pings (host TUN, host TAP, tunnel, wg), got $n: $(cat "$TK_TMP/demo.out")"
+[ "$(grep -c "curl: 200, 10000000 bytes" "$TK_TMP/demo.out")" -eq 2 ] \
+  || tk_fail "expected curl to fetch 10 MB from tunkit host over TUN and TAP: $(cat "$TK_TMP/demo.out")"
 grep -q "latest handshake: " "$TK_TMP/demo.out" || tk_fail "no WireGuard handshake shown by tunkit wg show"
 [ "$(grep -cE "Gbits/sec +receiver" "$TK_TMP/demo.out")" -eq 2 ] || tk_fail "expected iperf3 through the tunnel and the VPN"
 ls /var/run/wireguard/ 2>/dev/null | grep -E '^tkwg[0-9]+[hc]\.sock$' && tk_fail "demo left UAPI sockets behind"
