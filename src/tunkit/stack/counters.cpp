@@ -68,6 +68,11 @@ std::string_view to_string(Event e) noexcept {
     case Event::datagrams_reassembled: return "datagrams_reassembled";
     case Event::fragments_sent: return "fragments_sent";
     case Event::tcp_delivered: return "tcp_delivered";
+    case Event::rx_checksum_trusted: return "rx_checksum_trusted";
+    case Event::rx_gso_packets: return "rx_gso_packets";
+    case Event::tx_gso_packets: return "tx_gso_packets";
+    case Event::tx_checksum_offloaded: return "tx_checksum_offloaded";
+    case Event::icmp_errors_to_transport: return "icmp_errors_to_transport";
     case Event::count_: break;
   }
   return "?";

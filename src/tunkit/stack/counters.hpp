@@ -73,6 +73,11 @@ enum class Event : std::uint8_t {
   datagrams_reassembled,
   fragments_sent,
   tcp_delivered,           // segments handed to the TCP hook
+  rx_checksum_trusted,     // received with NEEDS_CSUM or DATA_VALID: transport checksum not verified
+  rx_gso_packets,          // received GSO super-packets (accepted whole)
+  tx_gso_packets,          // queued TSO super-segments (the device segments them)
+  tx_checksum_offloaded,   // queued with a partial checksum the device completes
+  icmp_errors_to_transport,  // ICMP/ICMPv6 errors quoting our TCP handed to the TCP layer
   count_,
 };
 

@@ -43,6 +43,10 @@ Result<Interface> Interface::create(InterfaceConfig config) {
   if (v6 && config.mtu < 1280)
     return fail(std::make_error_code(std::errc::invalid_argument),
                 "MTU below 1280, the IPv6 minimum (RFC 8200 §5)");
+  if (config.tso && (config.max_tso_size < config.mtu || config.max_tso_size > 65535))
+    return fail(std::make_error_code(std::errc::invalid_argument),
+                "max_tso_size must lie between the MTU and 65535 (the IPv4 total length)");
+  if (config.tso) config.tx_checksum_offload = true;  // a super-segment's checksum is always partial
   if (config.medium == Medium::ethernet && config.mac.is_multicast())
     return fail(std::make_error_code(std::errc::invalid_argument), "the MAC address must be unicast");
   RouteTable check;
@@ -128,18 +132,24 @@ std::optional<IpAddress> Interface::source_for(const IpAddress& destination) con
 
 // --- input -------------------------------------------------------------------------
 
-void Interface::receive(ByteSpan packet, Instant now) {
+void Interface::receive(ByteSpan packet, Instant now, const RxOffload& offload) {
   now_ = now;
   counters_.add(Event::received);
   counters_.add(Event::received_bytes, packet.size());
+  if (offload.checksum_trusted) counters_.add(Event::rx_checksum_trusted);
+  if (offload.gso_size != 0) counters_.add(Event::rx_gso_packets);
+  // The offload facts hold for this packet only (never for a datagram it completes by
+  // reassembly: the IP layers clear them there).
+  rx_offload_ = offload;
   switch (config_.medium) {
-    case Medium::ethernet: ethernet_input(packet); return;
+    case Medium::ethernet: ethernet_input(packet); break;
     case Medium::ip:
-      if (!packet.empty() && packet[0] >> 4 == 4) return ipv4_input(packet);
-      if (!packet.empty() && packet[0] >> 4 == 6) return ipv6_input(packet);
-      counters_.add(Drop::ip_bad_version);
-      return;
+      if (!packet.empty() && packet[0] >> 4 == 4) ipv4_input(packet);
+      else if (!packet.empty() && packet[0] >> 4 == 6) ipv6_input(packet);
+      else counters_.add(Drop::ip_bad_version);
+      break;
   }
+  rx_offload_ = {};
 }
 
 void Interface::ethernet_input(ByteSpan frame) {
@@ -218,6 +228,8 @@ void Interface::enqueue_tx(PacketBuffer&& packet) {
   }
   counters_.add(Event::transmitted);
   counters_.add(Event::transmitted_bytes, packet.length);
+  if (packet.vnet.gso_type != 0) counters_.add(Event::tx_gso_packets);
+  else if (packet.vnet.flags != 0) counters_.add(Event::tx_checksum_offloaded);
   tx_.push_back(std::move(packet));
 }
 
@@ -232,6 +244,11 @@ void Interface::ethernet_output(PacketBuffer&& packet, const MacAddress& destina
                                 std::uint16_t ether_type) {
   EthernetRepr header{destination, config_.mac, {}, 0, EtherType{ether_type}};
   header.emit(packet.prepend(kEthernetHeader));
+  // virtio offsets count from the frame's first byte.
+  if (packet.vnet.flags & VirtioNetHdrView::kFlagNeedsCsum) {
+    packet.vnet.csum_start = static_cast<std::uint16_t>(packet.vnet.csum_start + kEthernetHeader);
+    packet.vnet.hdr_len = static_cast<std::uint16_t>(packet.vnet.hdr_len + kEthernetHeader);
+  }
   enqueue_tx(std::move(packet));
 }
 
@@ -274,10 +291,33 @@ void Interface::link_output(PacketBuffer&& packet, const IpAddress& next_hop) {
 
 void Interface::send_ip(const IpAddress& source, const IpAddress& destination, IpProtocol protocol,
                         std::size_t payload_length, const std::function<void(MutableByteSpan)>& fill) {
+  send_ip(source, destination, protocol, payload_length, fill, TxOptions{});
+}
+
+void Interface::send_ip(const IpAddress& source, const IpAddress& destination, IpProtocol protocol,
+                        std::size_t payload_length, const std::function<void(MutableByteSpan)>& fill,
+                        const TxOptions& options) {
   PacketBuffer b = payload_buffer(payload_length);
   fill(b.packet());
-  if (destination.family == IpFamily::v4) ipv4_output(std::move(b), source, destination, protocol);
-  else ipv6_output(std::move(b), source, destination, protocol, 64);
+  if (destination.family == IpFamily::v4) ipv4_output(std::move(b), source, destination, protocol, options);
+  else ipv6_output(std::move(b), source, destination, protocol, 64, options);
+}
+
+// The virtio header for a packet whose IP header (ip_header bytes) is in place: NEEDS_CSUM
+// from the transport header on, and for a super-segment GSO_TCPV4/TCPV6 with hdr_len the
+// headers every segment repeats (virtio 1.x §5.1.6.2).
+void Interface::set_tx_offload(PacketBuffer& packet, std::size_t ip_header, IpFamily family,
+                               const TxOptions& options) {
+  if (!options.partial_checksum_at) return;
+  VirtioNetHdrRepr& v = packet.vnet;
+  v.flags = VirtioNetHdrView::kFlagNeedsCsum;
+  v.csum_start = static_cast<std::uint16_t>(ip_header);
+  v.csum_offset = *options.partial_checksum_at;
+  v.hdr_len = static_cast<std::uint16_t>(ip_header + options.transport_header);
+  if (options.gso_size != 0 && packet.length > ip_header + options.transport_header + options.gso_size) {
+    v.gso_type = static_cast<std::uint8_t>(family == IpFamily::v4 ? VirtioGsoType::tcpv4 : VirtioGsoType::tcpv6);
+    v.gso_size = options.gso_size;
+  }
 }
 
 // --- timers ------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 
 #include "tunkit/stack/interface.hpp"
 #include "tunkit/wire/checksum.hpp"
+#include "tunkit/wire/gso.hpp"
 #include "tunkit/wire/icmpv4.hpp"
 #include "tunkit/wire/ipv4.hpp"
 
@@ -62,13 +63,14 @@ void Interface::ipv4_input(ByteSpan packet) {
   store_be16(datagram, 10, 0);
   store_be16(datagram, 10, internet_checksum(datagram.first(reassembler_.header_size())));
   counters_.add(Event::datagrams_reassembled);
+  rx_offload_ = {};  // the last fragment's offload facts say nothing about the datagram
   ipv4_deliver(datagram);
 }
 
 void Interface::ipv4_deliver(ByteSpan packet) {
   const auto ip = *Ipv4View::parse(packet);
   const bool to_group = is_ipv4_broadcast(ip.destination()) || ip.destination().bytes[0] >= 224;
-  const IpInfo info{ip.source(), ip.destination(), ip.ttl()};
+  const IpInfo info{ip.source(), ip.destination(), ip.ttl(), rx_offload_.checksum_trusted, rx_offload_.gso_size};
   switch (ip.protocol()) {
     case IpProtocol::icmp: return icmpv4_input(packet, ip.payload(), to_group);
     case IpProtocol::udp: return udp_input(packet, info, ip.payload(), to_group);
@@ -90,6 +92,11 @@ void Interface::icmpv4_input(ByteSpan packet, ByteSpan message, bool to_group) {
   const auto icmp = Icmpv4View::parse(message);
   if (!icmp) return counters_.add(Drop::icmp_truncated);
   if (!icmp->verify_checksum()) return counters_.add(Drop::icmp_bad_checksum);
+  if (!to_group && (icmp->type() == Icmpv4Type::destination_unreachable ||
+                    icmp->type() == Icmpv4Type::time_exceeded || icmp->type() == Icmpv4Type::parameter_problem)) {
+    const auto ip = *Ipv4View::parse(packet);
+    return icmpv4_error_input(IpInfo{ip.source(), ip.destination(), ip.ttl()}, message);
+  }
   // RFC 1122 §3.2.2.6: answer every echo request with an echo reply carrying the same
   // identifier, sequence and data. Echo to a broadcast address MAY be ignored (Linux's
   // icmp_echo_ignore_broadcasts default): we do.
@@ -104,6 +111,30 @@ void Interface::icmpv4_input(ByteSpan packet, ByteSpan message, bool to_group) {
       .emit(b.packet());
   counters_.add(Event::echo_replies_v4);
   ipv4_output(std::move(b), ip.destination(), ip.source(), IpProtocol::icmp);
+}
+
+// RFC 1122 §3.2.2: "the ICMP message MUST be passed to the transport layer" that sent the
+// quoted datagram, which must be ours; RFC 1191 §4 for fragmentation needed. Source
+// quench is ignored (RFC 6633 §1), redirects are for routers' hosts with routing tables.
+void Interface::icmpv4_error_input(const IpInfo& ip, ByteSpan message) {
+  const auto icmp = *Icmpv4View::parse(message);
+  const auto quoted = Ipv4View::parse_quoted(icmp.data());
+  if (!quoted || quoted->fragment_offset() != 0 || quoted->payload().size() < 8 ||
+      !is_our_address(quoted->source()) || quoted->protocol() != IpProtocol::tcp || !tcp_error_hook_)
+    return counters_.add(Drop::icmp_ignored);
+  IcmpError error;
+  error.family = IpFamily::v4;
+  error.type = static_cast<std::uint8_t>(icmp.type());
+  error.code = icmp.code();
+  error.reporter = ip.source;
+  error.source = quoted->source();
+  error.destination = quoted->destination();
+  error.protocol = static_cast<std::uint8_t>(quoted->protocol());
+  error.transport = quoted->payload();
+  if (error.kind() == IcmpErrorKind::packet_too_big)
+    error.mtu = icmp.next_hop_mtu() != 0 ? icmp.next_hop_mtu() : ipv4_mtu_plateau_below(quoted->total_length());
+  counters_.add(Event::icmp_errors_to_transport);
+  tcp_error_hook_(error, now_);
 }
 
 // RFC 1122 §3.2.2: the datagrams an ICMP error must never answer, then the rate limit.
@@ -135,7 +166,7 @@ void Interface::icmpv4_error(ByteSpan offending, std::uint8_t type, std::uint8_t
 // RFC 791 §2.3, §3.2 "Fragmentation": a datagram larger than the MTU leaves as fragments
 // of (MTU - header) rounded down to 8 bytes, the last one without MF.
 void Interface::ipv4_output(PacketBuffer&& payload, const IpAddress& source, const IpAddress& destination,
-                            IpProtocol protocol) {
+                            IpProtocol protocol, const TxOptions& options) {
   const auto next_hop = routes_.next_hop(destination);
   if (!next_hop) {
     counters_.add(Drop::no_route);
@@ -147,16 +178,24 @@ void Interface::ipv4_output(PacketBuffer&& payload, const IpAddress& source, con
   header.protocol = protocol;
   header.ttl = 64;
   header.identification = next_ipv4_id_++;
-  header.dont_fragment = false;
-  if (kIpv4Header + payload.length <= config_.mtu) {
+  header.dont_fragment = options.dont_fragment;
+  // A TSO super-segment leaves whole: the device cuts it into MTU-sized segments.
+  const bool super_segment = options.gso_size != 0 && config_.tso &&
+                             kIpv4Header + payload.length <= std::min<std::size_t>(config_.max_tso_size, 65535);
+  if (kIpv4Header + payload.length <= config_.mtu || super_segment) {
     header.payload_length = static_cast<std::uint16_t>(payload.length);
     header.emit(payload.prepend(kIpv4Header));
+    set_tx_offload(payload, kIpv4Header, IpFamily::v4, options);
     return link_output(std::move(payload), *next_hop);
   }
   if (kIpv4Header + payload.length > 65535) {
     counters_.add(Drop::fragment_bad_length);
     return pool_.give(std::move(payload));
   }
+  // A partial checksum cannot survive fragmentation: complete it here (never for TCP,
+  // whose segments fit the MTU or are super-segments).
+  if (options.partial_checksum_at) complete_checksum(payload.packet(), 0, *options.partial_checksum_at);
+  header.dont_fragment = false;
   const std::size_t chunk = (config_.mtu - kIpv4Header) & ~std::size_t{7};
   const ByteSpan data = payload.packet();
   for (std::size_t offset = 0; offset < data.size(); offset += chunk) {

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "tunkit/stack/interface.hpp"
+#include "tunkit/wire/gso.hpp"
 #include "tunkit/wire/icmpv6.hpp"
 #include "tunkit/wire/ipv6.hpp"
 
@@ -74,11 +75,12 @@ void Interface::ipv6_input(ByteSpan packet, bool reassembled) {
     if (datagram.size() - kIpv6Header > 65535) return counters_.add(Drop::fragment_bad_length);
     store_be16(datagram, 4, static_cast<std::uint16_t>(datagram.size() - kIpv6Header));
     counters_.add(Event::datagrams_reassembled);
+    rx_offload_ = {};  // the last fragment's offload facts say nothing about the datagram
     return ipv6_input(datagram, true);
   }
 
   const bool to_group = is_multicast(destination);
-  const IpInfo info{source, destination, ip.hop_limit()};
+  const IpInfo info{source, destination, ip.hop_limit(), rx_offload_.checksum_trusted, rx_offload_.gso_size};
   const ByteSpan upper = ip.bytes().subspan(chain->upper_offset());
   switch (chain->upper_protocol()) {
     case IpProtocol::icmpv6: return icmpv6_input(packet, info, upper, to_group);
@@ -132,10 +134,39 @@ void Interface::icmpv6_input(ByteSpan packet, const IpInfo& ip, ByteSpan message
         return counters_.add(Drop::ndp_invalid);
       if (icmp->type() == Icmpv6Type::neighbor_solicitation) return ndp_solicitation_input(ip, message);
       return ndp_advertisement_input(message);
+    case Icmpv6Type::destination_unreachable:
+    case Icmpv6Type::packet_too_big:
+    case Icmpv6Type::time_exceeded:
+    case Icmpv6Type::parameter_problem:
+      if (to_group) return counters_.add(Drop::icmp_ignored);
+      return icmpv6_error_input(ip, message);
     default:
       (void)packet;
       return counters_.add(Drop::icmp_ignored);
   }
+}
+
+// RFC 4443 §2.4(b): an error is passed to the upper-layer process that sent the quoted
+// packet, which must be ours; RFC 8201 §4 for packet too big. Our TCP segments carry no
+// extension headers, so the quoted next header is TCP itself.
+void Interface::icmpv6_error_input(const IpInfo& ip, ByteSpan message) {
+  const auto icmp = *Icmpv6View::parse(message);
+  const auto quoted = Ipv6View::parse_quoted(icmp.data());
+  if (!quoted || quoted->bytes().size() < kIpv6Header + 8 || !is_our_address(quoted->source()) ||
+      quoted->next_header() != IpProtocol::tcp || !tcp_error_hook_)
+    return counters_.add(Drop::icmp_ignored);
+  IcmpError error;
+  error.family = IpFamily::v6;
+  error.type = static_cast<std::uint8_t>(icmp.type());
+  error.code = icmp.code();
+  error.reporter = ip.source;
+  error.source = quoted->source();
+  error.destination = quoted->destination();
+  error.protocol = static_cast<std::uint8_t>(IpProtocol::tcp);
+  error.transport = quoted->bytes().subspan(kIpv6Header);
+  if (error.kind() == IcmpErrorKind::packet_too_big) error.mtu = icmp.mtu();
+  counters_.add(Event::icmp_errors_to_transport);
+  tcp_error_hook_(error, now_);
 }
 
 // RFC 4861 §7.2.3 "Receipt of Neighbor Solicitations".
@@ -228,22 +259,28 @@ void Interface::icmpv6_error(ByteSpan offending, std::uint8_t type, std::uint8_t
 // RFC 8200 §4.5: a packet larger than the MTU leaves as fragments, each with the fixed
 // header and a fragment header and a multiple of 8 bytes of data (the last excepted).
 void Interface::ipv6_output(PacketBuffer&& payload, const IpAddress& source, const IpAddress& destination,
-                            IpProtocol protocol, std::uint8_t hop_limit) {
+                            IpProtocol protocol, std::uint8_t hop_limit, const TxOptions& options) {
   const auto next_hop = routes_.next_hop(destination);
   if (!next_hop) {
     counters_.add(Drop::no_route);
     return pool_.give(std::move(payload));
   }
   Ipv6Repr header{source, destination, protocol, hop_limit, 0, 0, 0};
-  if (kIpv6Header + payload.length <= config_.mtu) {
+  // A TSO super-segment leaves whole: the device cuts it into MTU-sized segments.
+  const bool super_segment = options.gso_size != 0 && config_.tso && payload.length <= 65535 &&
+                             kIpv6Header + payload.length <= config_.max_tso_size;
+  if (kIpv6Header + payload.length <= config_.mtu || super_segment) {
     header.payload_length = static_cast<std::uint16_t>(payload.length);
     header.emit(payload.prepend(kIpv6Header));
+    set_tx_offload(payload, kIpv6Header, IpFamily::v6, options);
     return link_output(std::move(payload), *next_hop);
   }
   if (payload.length > 65535) {
     counters_.add(Drop::fragment_bad_length);
     return pool_.give(std::move(payload));
   }
+  // A partial checksum cannot survive fragmentation: complete it here.
+  if (options.partial_checksum_at) complete_checksum(payload.packet(), 0, *options.partial_checksum_at);
   const std::size_t chunk = (config_.mtu - kIpv6Header - kFragmentHeader) & ~std::size_t{7};
   const std::uint32_t id = next_ipv6_id_++;
   const ByteSpan data = payload.packet();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstring>
+#include <functional>
 #include <stdexcept>
 #include <vector>
 
@@ -26,13 +27,16 @@ inline const Instant kStart = Instant{} + std::chrono::hours(1);
 inline const MacAddress kHostMac = mac("02:00:00:00:00:09");
 inline const MacAddress kPeerMac = mac("02:00:00:00:00:01");
 
-inline Interface make_host(Medium medium, std::uint16_t mtu = 1500) {
+// `tweak` adjusts the configuration before the interface is made (offloads, queue limit).
+inline Interface make_host(Medium medium, std::uint16_t mtu = 1500,
+                           const std::function<void(InterfaceConfig&)>& tweak = {}) {
   InterfaceConfig config;
   config.medium = medium;
   config.mac = kHostMac;
   config.addresses = {*IpPrefix::parse("10.0.0.9/24"), *IpPrefix::parse("fd00::9/64")};
   config.gateways = {ip("10.0.0.1")};
   config.mtu = mtu;
+  if (tweak) tweak(config);
   auto host = Interface::create(config);
   if (!host) throw std::runtime_error(host.error().message);
   return std::move(*host);
@@ -95,6 +99,21 @@ inline std::vector<Bytes> drain(Interface& host) {
   for (std::size_t i = 0; i < host.transmit_count(); ++i) {
     auto p = host.transmit_packet(i);
     out.emplace_back(p.begin(), p.end());
+  }
+  host.transmit_done(host.transmit_count());
+  return out;
+}
+
+// The same with the virtio header the driver would write before each packet.
+struct TxPacket {
+  Bytes bytes;
+  VirtioNetHdrRepr vnet;
+};
+inline std::vector<TxPacket> drain_with_vnet(Interface& host) {
+  std::vector<TxPacket> out;
+  for (std::size_t i = 0; i < host.transmit_count(); ++i) {
+    auto p = host.transmit_packet(i);
+    out.push_back(TxPacket{Bytes(p.begin(), p.end()), host.transmit_vnet(i)});
   }
   host.transmit_done(host.transmit_count());
   return out;

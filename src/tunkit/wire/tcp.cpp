@@ -127,26 +127,47 @@ std::size_t TcpRepr::size() const noexcept {
   return TcpView::kMinHeaderSize + (options_size(*this) + 3) / 4 * 4;
 }
 
+namespace {
+
+// Everything but the checksum, which is left zero. Returns the header size, or 0 (nothing
+// written) when emit() would fail.
+std::size_t emit_header(const TcpRepr& r, MutableByteSpan out, const IpAddress& source,
+                        const IpAddress& destination) noexcept {
+  const std::size_t header = r.size();
+  const std::size_t total = header + r.payload_length;
+  if (header > TcpView::kMaxHeaderSize || out.size() < total || source.family != destination.family) return 0;
+  store_be16(out, 0, r.source_port);
+  store_be16(out, 2, r.destination_port);
+  store_be32(out, 4, r.seq_number);
+  store_be32(out, 8, r.ack_number);
+  out[12] = static_cast<std::uint8_t>(header / 4 << 4);
+  out[13] = r.flags;
+  store_be16(out, 14, r.window);
+  store_be16(out, 16, 0);
+  store_be16(out, 18, r.urgent_pointer);
+  emit_options(r, out.subspan(TcpView::kMinHeaderSize, header - TcpView::kMinHeaderSize));
+  return header;
+}
+
+}  // namespace
+
 std::size_t TcpRepr::emit(MutableByteSpan out, const IpAddress& source,
                           const IpAddress& destination) const noexcept {
-  const std::size_t header = size();
+  const std::size_t header = emit_header(*this, out, source, destination);
+  if (header == 0) return 0;
   const std::size_t total = header + payload_length;
-  if (header > TcpView::kMaxHeaderSize || out.size() < total ||
-      source.family != destination.family)
-    return 0;
-  store_be16(out, 0, source_port);
-  store_be16(out, 2, destination_port);
-  store_be32(out, 4, seq_number);
-  store_be32(out, 8, ack_number);
-  out[12] = static_cast<std::uint8_t>(header / 4 << 4);
-  out[13] = flags;
-  store_be16(out, 14, window);
-  store_be16(out, 16, 0);
-  store_be16(out, 18, urgent_pointer);
-  emit_options(*this, out.subspan(TcpView::kMinHeaderSize, header - TcpView::kMinHeaderSize));
   const std::uint16_t pseudo =
       pseudo_header_sum(source, destination, kTcp, static_cast<std::uint32_t>(total));
   store_be16(out, 16, checksum_finish(checksum_sum(out.first(total), pseudo)));
+  return header;
+}
+
+std::size_t TcpRepr::emit_partial_checksum(MutableByteSpan out, const IpAddress& source,
+                                           const IpAddress& destination) const noexcept {
+  const std::size_t header = emit_header(*this, out, source, destination);
+  if (header == 0) return 0;
+  store_be16(out, 16,
+             pseudo_header_sum(source, destination, kTcp, static_cast<std::uint32_t>(header + payload_length)));
   return header;
 }
 

@@ -122,6 +122,12 @@ struct TcpRepr {
   // bytes or the address families differ.
   std::size_t emit(MutableByteSpan out, const IpAddress& source,
                    const IpAddress& destination) const noexcept;
+  // As emit(), but the checksum field gets only the pseudo-header sum, not complemented,
+  // for a device that completes it (virtio NEEDS_CSUM, Linux CHECKSUM_PARTIAL: sum from
+  // the TCP header to the end, complement into the field). The payload is not read, so
+  // it may be written before or after.
+  std::size_t emit_partial_checksum(MutableByteSpan out, const IpAddress& source,
+                                    const IpAddress& destination) const noexcept;
 };
 
 }  // namespace tunkit

@@ -6,6 +6,8 @@
 #include <array>
 #include <vector>
 
+#include "tunkit/wire/checksum.hpp"
+#include "tunkit/wire/gso.hpp"
 #include "tunkit/wire/ipv4.hpp"
 #include "tunkit/wire/test_support_test.hpp"
 
@@ -197,6 +199,24 @@ TEST(Rfc9293Tcp, EmitRefusesMoreThanFortyBytesOfOptions) {
   r.sack_count = 4;  // 4 + 12 + 4 + 36 = 56
   std::vector<std::uint8_t> out(r.size());
   EXPECT_EQ(r.emit(out, kA, kR), 0u);
+}
+
+// A device with checksum offload (virtio NEEDS_CSUM) expects the field to hold the
+// pseudo-header sum; summing from the TCP header on and complementing then gives exactly
+// the checksum emit() computes.
+TEST(Rfc9293Checksum, PartialChecksumCompletedAsTheKernelDoesEqualsTheFullOne) {
+  TcpRepr r = TcpRepr::parse(*TcpView::parse(tcp_of(kTcpData)));
+  const ByteSpan payload = TcpView::parse(tcp_of(kTcpData))->payload();
+  std::vector<std::uint8_t> full(r.size() + payload.size()), partial(full.size());
+  std::copy(payload.begin(), payload.end(), full.begin() + static_cast<std::ptrdiff_t>(r.size()));
+  std::copy(payload.begin(), payload.end(), partial.begin() + static_cast<std::ptrdiff_t>(r.size()));
+  ASSERT_EQ(r.emit(full, kA, kR), r.size());
+  ASSERT_EQ(r.emit_partial_checksum(partial, kA, kR), r.size());
+  EXPECT_EQ(load_be16(partial, 16), pseudo_header_sum(kA, kR, 6, static_cast<std::uint32_t>(partial.size())));
+  EXPECT_FALSE(TcpView::parse(partial)->verify_checksum(kA, kR));
+  ASSERT_TRUE(complete_checksum(partial, 0, 16));
+  EXPECT_EQ(partial, full);
+  EXPECT_TRUE(TcpView::parse(partial)->verify_checksum(kA, kR));
 }
 
 }  // namespace

@@ -74,7 +74,7 @@ Connection::Connection(ConnectionHost& host, const ConnectionParams& params)
 
 void Connection::open_active(Instant now) {
   enter(State::syn_sent, now);
-  send_syn(now);
+  retransmit_first(now);  // the SYN, once the output queue has room
 }
 
 void Connection::open_passive(const TcpRepr& syn, Instant now) {
@@ -90,7 +90,7 @@ void Connection::open_passive(const TcpRepr& syn, Instant now) {
   snd_wl1_ = irs_;
   snd_wl2_ = iss_;
   enter(State::syn_received, now);
-  send_syn(now);
+  retransmit_first(now);  // the SYN-ACK, once the output queue has room
 }
 
 void Connection::open_from_cookie(Seq irs, const SynCookieOptions& options, const TcpRepr& ack,
@@ -116,7 +116,7 @@ void Connection::open_from_cookie(Seq irs, const SynCookieOptions& options, cons
     ts_recent_ = ack.timestamps->value;
     ts_recent_time_ = now;
   }
-  rcv_mss_ = std::uint32_t{peer_mss_} - (ts_ok_ ? 12u : 0u);
+  rcv_mss_ = static_cast<std::uint16_t>(peer_mss_ - (ts_ok_ ? 12 : 0));
   snd_nxt_ = snd_max_ = iss_ + 1;  // our SYN-ACK went out statelessly
   snd_wl1_ = irs_;
   snd_wl2_ = iss_;
@@ -143,7 +143,7 @@ void Connection::take_options(const TcpRepr& syn, Instant now) {
     ts_recent_time_ = now;
   }
   // The peer's full-sized segments (RFC 5681 §4.2), until larger ones are seen.
-  rcv_mss_ = std::uint32_t{peer_mss_} - (ts_ok_ ? 12u : 0u);
+  rcv_mss_ = static_cast<std::uint16_t>(peer_mss_ - (ts_ok_ ? 12 : 0));
 }
 
 // --- user calls ------------------------------------------------------------------------
@@ -341,8 +341,22 @@ std::uint32_t Connection::pipe() const noexcept {
 
 std::uint32_t Connection::effective_mss() const noexcept {
   // RFC 9293 §3.7.1: Eff.snd.MSS = min(SendMSS, MMS_S) - TCP options; a timestamp is 12
-  // bytes on every segment once negotiated.
-  return std::uint32_t{peer_mss_} - (ts_ok_ ? 12u : 0u);
+  // bytes on every segment once negotiated. MMS_S follows the path MTU (RFC 1191 §3).
+  return std::uint32_t{std::min(peer_mss_, path_mss_)} - (ts_ok_ ? 12u : 0u);
+}
+
+std::uint32_t Connection::max_burst_payload(std::uint32_t mss, std::size_t header_size) const noexcept {
+  const std::uint32_t limit = host_->tso_limit(tuple_.remote.family);
+  if (limit <= header_size + 2 * std::size_t{mss}) return mss;
+  const auto room = static_cast<std::uint32_t>(limit - header_size);
+  return room / mss * mss;
+}
+
+bool Connection::room_to_send() noexcept {
+  if (host_->can_transmit()) return true;
+  if (!tx_blocked_) host_->counters().transmit_blocked++;
+  tx_blocked_ = true;
+  return false;
 }
 
 std::uint32_t Connection::tsval(Instant now) const noexcept {
@@ -405,12 +419,19 @@ std::uint32_t Connection::options_overhead(std::size_t sack_blocks) const noexce
   return sack_blocks == 0 ? 0 : static_cast<std::uint32_t>(4 + 8 * sack_blocks);
 }
 
-// The payload that fits the MSS beside the options fill_header will add: timestamps
-// (effective_mss) and, while out-of-order data is held, room for the most SACK blocks it
-// may add (RFC 9293 §3.7.1, RFC 6691: the MSS bounds data, options come out of it).
+// Room for the SACK blocks fill_header adds while out-of-order data is held: as many as
+// fit (RFC 2018 §4), on data segments too.
+std::uint32_t Connection::sack_room() const noexcept {
+  const std::size_t blocks = sack_ok_ && receive_buffer_.out_of_order_bytes() > 0 ? (ts_ok_ ? 3 : 4) : 0;
+  return options_overhead(blocks);
+}
+
+// The payload that fits the MSS beside every option fill_header adds (RFC 9293 §3.7.1,
+// RFC 6691: options come out of the MSS); a path MTU near the 68-byte minimum still
+// leaves 8 bytes of data per segment.
 std::uint32_t Connection::segment_payload_limit() const noexcept {
-  const std::size_t sack_blocks = sack_ok_ && receive_buffer_.out_of_order_bytes() > 0 ? (ts_ok_ ? 3 : 4) : 0;
-  return effective_mss() - options_overhead(sack_blocks);
+  const std::uint32_t sack = sack_room();
+  return std::max<std::uint32_t>(effective_mss(), sack + 8) - sack;
 }
 
 void Connection::send_syn(Instant now) {
@@ -433,6 +454,11 @@ void Connection::send_syn(Instant now) {
   }
   if (rto_at_ == kNever) arm_rto(now);
   last_send_ = now;
+}
+
+void Connection::on_transmit_space(Instant now) {
+  tx_blocked_ = false;
+  output(now);
 }
 
 void Connection::send_ack(Instant now) {
@@ -463,22 +489,30 @@ void Connection::send_challenge_ack(Instant now) {
   send_ack(now);
 }
 
-// One segment covering [seq, seq + length) of the send buffer, with FIN if `fin`. A
-// segment below snd_max_ is a retransmission (counted, Karn's rule applied).
-void Connection::send_range(Seq seq, std::uint32_t length, bool fin, Instant now) {
+// One segment covering [seq, seq + length) of the send buffer, with FIN if `fin`; with
+// TSO (segment_size < length) a super-segment the device cuts into segments of
+// segment_size bytes, whose sequence numbers it derives from seq, so every byte is
+// accounted here exactly as if the segments had been sent one by one. A segment below
+// snd_max_ is a retransmission (counted, Karn's rule applied).
+void Connection::send_range(Seq seq, std::uint32_t length, bool fin, Instant now, std::uint32_t segment_size) {
   TcpRepr r;
   std::uint8_t flags = tcp_flags::ack;
   if (fin) flags |= tcp_flags::fin;
   if (length > 0 && seq + length == data_end()) flags |= tcp_flags::psh;
   fill_header(r, seq, flags, now);
   r.payload_length = static_cast<std::uint16_t>(length);
-  host_->transmit(tuple_, r, &send_buffer_, static_cast<std::size_t>(seq - buf_seq_));
+  host_->transmit(tuple_, r, &send_buffer_, static_cast<std::size_t>(seq - buf_seq_),
+                  segment_size < length ? segment_size : 0);
   const Seq end = seq + length + (fin ? 1u : 0u);
   if (seq < snd_max_) {
     // RFC 6298 §3 (Karn): no RTT sample from anything retransmitted.
     rtt_timing_ = false;
     segments_retransmitted_++;
-    bytes_retransmitted_ += length;
+    // A go-back-N resend (after an RTO or a path MTU drop) may run past SND.MAX: only the
+    // part below it was sent before.
+    const std::uint32_t resent = std::min<std::uint32_t>(length, static_cast<std::uint32_t>(snd_max_ - seq));
+    bytes_retransmitted_ += resent;
+    bytes_sent_ += length - resent;
     host_->counters().retransmissions++;
     if (in_recovery_ && end > high_rxt_) high_rxt_ = end;
   } else {
@@ -497,13 +531,25 @@ void Connection::send_range(Seq seq, std::uint32_t length, bool fin, Instant now
   last_send_ = now;
 }
 
+// The first unacknowledged segment (the SYN while opening), or, if the output queue is
+// full, a note to send it first when there is room (output()).
 void Connection::retransmit_first(Instant now) {
-  if (state_ == State::syn_sent || state_ == State::syn_received) return send_syn(now);
+  if (state_ == State::syn_sent || state_ == State::syn_received) {
+    if (!room_to_send()) {
+      retransmit_pending_ = true;
+      return;
+    }
+    return send_syn(now);
+  }
   const Seq end = data_end();
   const std::uint32_t available = snd_una_ < end ? static_cast<std::uint32_t>(end - snd_una_) : 0;
   const std::uint32_t length = std::min(available, segment_payload_limit());
   const bool fin = fin_queued_ && snd_una_ + length == end && snd_max_ > end;
   if (length == 0 && !fin) return;
+  if (!room_to_send()) {
+    retransmit_pending_ = true;  // output() sends it first once there is room
+    return;
+  }
   send_range(snd_una_, length, fin, now);
 }
 
@@ -514,6 +560,7 @@ bool Connection::send_data_segment(Instant now, bool recovery_only) {
   const Seq end = data_end();
   if (snd_nxt_ >= send_end()) return false;
   const std::uint32_t mss = segment_payload_limit();
+  const std::size_t header_size = TcpView::kMinHeaderSize + (ts_ok_ ? 12 : 0) + sack_room();
   const std::uint32_t data_left = snd_nxt_ < end ? static_cast<std::uint32_t>(end - snd_nxt_) : 0;
   const Seq wnd_edge = snd_una_ + snd_wnd_;
   const std::uint32_t wnd_room = wnd_edge > snd_nxt_ ? static_cast<std::uint32_t>(wnd_edge - snd_nxt_) : 0;
@@ -523,7 +570,10 @@ bool Connection::send_data_segment(Instant now, bool recovery_only) {
   const std::uint32_t flight = pipe();
   const std::uint32_t cwnd_room = cwnd > flight ? cwnd - flight : 0;
   if (recovery_only && cwnd_room < mss) return false;
-  const std::uint32_t length = std::min({data_left, mss, wnd_room, cwnd_room});
+  std::uint32_t length = std::min({data_left, max_burst_payload(mss, header_size), wnd_room, cwnd_room});
+  // TSO: a super-segment carries whole segments of mss bytes; a shorter last one only where
+  // the data ends (what is left of the window waits, as it would behind full segments).
+  if (length > mss && length < data_left) length -= length % mss;
   const bool fin = fin_queued_ && snd_nxt_ + length == end;
   if (length == 0 && !fin) return false;
   const bool retransmission = snd_nxt_ < snd_max_;
@@ -536,7 +586,8 @@ bool Connection::send_data_segment(Instant now, bool recovery_only) {
       return false;  // Nagle: a small segment waits while data is unacknowledged
     }
   }
-  send_range(snd_nxt_, length, fin, now);
+  if (!room_to_send()) return false;
+  send_range(snd_nxt_, length, fin, now, mss);
   return true;
 }
 
@@ -548,7 +599,9 @@ bool Connection::send_recovery_segment(Instant now) {
   const std::uint32_t cwnd = cc_ ? std::min(cc_->cwnd(), cc_->ssthresh()) : mss;
   const std::uint32_t in_pipe = pipe();
   if (cwnd <= in_pipe || cwnd - in_pipe < mss) return false;
+  // Retransmissions are one MSS each, whatever the segment that carried the bytes first.
   auto retransmit = [&](const SeqRange& range) {
+    if (!room_to_send()) return false;
     const Seq end = data_end();
     Seq stop = seq_min(range.end, snd_max_);
     bool fin = false;
@@ -560,22 +613,17 @@ bool Connection::send_recovery_segment(Instant now) {
     if (fin && range.begin + length != end) fin = false;
     send_range(range.begin, length, fin, now);
     if (range.begin + length > high_rxt_) high_rxt_ = range.begin + length + (fin ? 1u : 0u);
+    return true;
   };
   // Rule 1: the first lost, unSACKed hole above HighRxt.
   if (auto range = scoreboard_.next_seg(snd_una_, high_rxt_, mss, false)) {
-    if (range->begin < snd_max_) {
-      retransmit(*range);
-      return true;
-    }
+    if (range->begin < snd_max_) return retransmit(*range);
   }
   // Rule 2: new data the receiver's window allows.
   if (snd_nxt_ < send_end() && send_data_segment(now, true)) return true;
   // Rule 3: an unSACKed hole that is not yet deemed lost.
   if (auto range = scoreboard_.next_seg(snd_una_, high_rxt_, mss, true)) {
-    if (range->begin < snd_max_) {
-      retransmit(*range);
-      return true;
-    }
+    if (range->begin < snd_max_) return retransmit(*range);
   }
   return false;
 }
@@ -583,6 +631,12 @@ bool Connection::send_recovery_segment(Instant now) {
 // Sends what may be sent now: data and FIN, then an ACK if one is still owed; arms the
 // persist timer when data waits on a closed window with nothing in flight.
 void Connection::output(Instant now) {
+  // A segment that found the queue full goes first: the SYN, or SND.UNA's retransmission.
+  if (retransmit_pending_) {
+    retransmit_pending_ = false;
+    if (state_ != State::closed && state_ != State::listen) retransmit_first(now);
+    if (retransmit_pending_) return;
+  }
   switch (state_) {
     case State::closed:
     case State::listen:
@@ -590,7 +644,7 @@ void Connection::output(Instant now) {
       return;
     case State::syn_received:
     case State::time_wait:
-      if (ack_now_) send_ack(now);
+      if (ack_now_ && room_to_send()) send_ack(now);
       return;
     case State::established:
     case State::fin_wait_1:
@@ -609,9 +663,11 @@ void Connection::output(Instant now) {
     const bool sent = in_recovery_ && sack_ok_ ? send_recovery_segment(now) : send_data_segment(now, false);
     if (!sent) break;
   }
-  if (ack_now_) send_ack(now);
-  // RFC 9293 §3.8.6.1 / RFC 1122 §4.2.2.17: probe a zero window.
-  if (snd_nxt_ < send_end() && snd_max_ == snd_una_ && rto_at_ == kNever && persist_at_ == kNever) {
+  // An owed ACK waits for room like data (ack_now_ stays set); data sent above carried it.
+  if (ack_now_ && room_to_send()) send_ack(now);
+  // RFC 9293 §3.8.6.1 / RFC 1122 §4.2.2.17: probe a zero window (not a full queue).
+  if (!tx_blocked_ && snd_nxt_ < send_end() && snd_max_ == snd_una_ && rto_at_ == kNever &&
+      persist_at_ == kNever) {
     const Duration backoff = rtt_.rto() * (1 << std::min<unsigned>(retries_, 10));
     persist_at_ = now + std::min(backoff, config_->rto.maximum);
   }
@@ -662,8 +718,16 @@ void Connection::enter_time_wait(Instant now) {
   scoreboard_.clear();
 }
 
+// RFC 1122 §4.2.3.9 / RFC 5461: a connection that gives up reports the soft error an
+// ICMP message gave it, if any, rather than a bare timeout (Linux's sk_err_soft).
+void Connection::time_out() {
+  close_with(soft_error_ != 0 ? std::error_code(soft_error_, std::generic_category())
+                              : std::make_error_code(std::errc::timed_out));
+}
+
 void Connection::close_with(std::error_code error) {
   state_ = State::closed;
+  retransmit_pending_ = false;
   if (error && !error_) error_ = error;
   readiness_changed_ = true;
   rto_at_ = delack_at_ = persist_at_ = keepalive_at_ = time_wait_at_ = kNever;
@@ -721,7 +785,7 @@ void Connection::retransmission_timeout(Instant now) {
       send_rst(snd_max_);
       host_->counters().connections_reset++;
     }
-    close_with(std::make_error_code(std::errc::timed_out));
+    time_out();
     return;
   }
   rtt_.backoff();
@@ -730,7 +794,7 @@ void Connection::retransmission_timeout(Instant now) {
     syn_retransmitted_ = true;
     host_->counters().retransmissions++;
     segments_retransmitted_++;
-    send_syn(now);
+    retransmit_first(now);
     return;
   }
   if (cc_) cc_->on_retransmit_timeout(bytes_in_flight(), now);
@@ -759,7 +823,8 @@ void Connection::persist_timeout(Instant now) {
         snd_nxt_ < data_end() ? static_cast<std::uint32_t>(data_end() - snd_nxt_) : 0;
     const std::uint32_t length = std::min({room, data_left, segment_payload_limit()});
     if (length > 0) {
-      send_range(snd_nxt_, length, fin_queued_ && snd_nxt_ + length == data_end(), now);
+      // A full queue: on_transmit_space() resumes output, which re-arms this timer.
+      if (room_to_send()) send_range(snd_nxt_, length, fin_queued_ && snd_nxt_ + length == data_end(), now);
       return;
     }
   }
@@ -769,7 +834,7 @@ void Connection::persist_timeout(Instant now) {
   if (++retries_ > config_->max_retransmissions) {
     send_rst(snd_max_);
     host_->counters().connections_reset++;
-    close_with(std::make_error_code(std::errc::timed_out));
+    time_out();
     return;
   }
   send_keepalive_or_probe(now);
@@ -785,7 +850,7 @@ void Connection::keepalive_timeout(Instant now) {
   if (keepalive_probes_ >= keepalive_.probes) {
     send_rst(snd_max_);
     host_->counters().connections_reset++;
-    close_with(std::make_error_code(std::errc::timed_out));
+    time_out();
     return;
   }
   keepalive_probes_++;

@@ -22,6 +22,7 @@
 #include <system_error>
 
 #include "tunkit/base/error.hpp"
+#include "tunkit/stack/icmp_error.hpp"
 #include "tunkit/stack/tcp/congestion.hpp"
 #include "tunkit/stack/tcp/isn.hpp"
 #include "tunkit/stack/tcp/receive_buffer.hpp"
@@ -45,9 +46,19 @@ class ConnectionHost {
   virtual ~ConnectionHost() = default;
   // Sends one segment from tuple.local to tuple.remote: `header` (payload_length set)
   // followed by payload_length bytes of `data` starting at `offset` (data may be null when
-  // payload_length is 0). The host computes the checksum.
+  // payload_length is 0). The host computes the checksum (or leaves it to the device).
+  // With `segment_size` nonzero and payload_length above it, the segment is a TSO
+  // super-segment that the device cuts into segments of segment_size payload bytes, each
+  // with a copy of `header` (payload_length at most tso_limit() - header size).
   virtual void transmit(const FourTuple& tuple, const TcpRepr& header, const SendBuffer* data,
-                        std::size_t offset) = 0;
+                        std::size_t offset, std::uint32_t segment_size = 0) = 0;
+  // Whether the output queue has room for one more packet. A connection whose segment
+  // finds none keeps it (tx_blocked()) and is resumed by the owner when room appears:
+  // our own segments are never dropped locally (Linux's TCP small queues in spirit).
+  virtual bool can_transmit() const noexcept = 0;
+  // The largest TCP segment, header included, one transmit may carry for `family`: with
+  // TSO up to about 64 KiB; 0 without (segments are one MSS).
+  virtual std::uint32_t tso_limit(IpFamily family) const noexcept = 0;
   // RFC 5961 §7: one token of the stack-wide challenge-ACK budget.
   virtual bool allow_challenge_ack(Instant now) = 0;
   virtual TcpCounters& counters() noexcept = 0;
@@ -80,8 +91,21 @@ class Connection {
                         ByteSpan payload, Instant now);
 
   // --- events ---------------------------------------------------------------------------
-  // SEGMENT ARRIVES (§3.10.7.3-4) for a segment whose checksum was verified.
-  void segment_arrives(const TcpRepr& seg, ByteSpan payload, Instant now);
+  // SEGMENT ARRIVES (§3.10.7.3-4) for a segment whose checksum was verified (or trusted).
+  // `gso_size`: the segment is a GSO super-packet of segments this long (RxOffload),
+  // accepted whole; 0 for an ordinary segment. A segment longer than the MSS we
+  // advertised is accepted like any other: only the window bounds what is kept.
+  void segment_arrives(const TcpRepr& seg, ByteSpan payload, Instant now, std::uint16_t gso_size = 0);
+  // An ICMP / ICMPv6 error quoting a segment of this connection whose sequence number is
+  // `seq` (RFC 5927 §4.1: ignored unless SND.UNA =< seq < SND.NXT): RFC 1191 / RFC 8201
+  // lower the MSS and resend what no longer fits; a hard error aborts SYN-SENT (RFC 1122
+  // §4.2.3.9); anything else is a soft error, reported if the connection later times out
+  // (RFC 5461, RFC 5927 §5.2 for hard errors in synchronized states).
+  void icmp_error(const IcmpError& error, Seq seq, Instant now);
+  // Output stopped because the host's queue was full (ConnectionHost::can_transmit).
+  bool tx_blocked() const noexcept { return tx_blocked_; }
+  // Room appeared: send what waited.
+  void on_transmit_space(Instant now);
   // Timeouts (§3.10.8): runs every timer whose deadline is <= now.
   void on_timer(Instant now);
   Instant deadline() const noexcept;  // kNever when no timer is armed
@@ -112,10 +136,10 @@ class Connection {
  private:
   // connection_input.cpp
   void syn_sent_arrives(const TcpRepr& seg, ByteSpan payload, Instant now);
-  void synchronized_arrives(const TcpRepr& seg, ByteSpan payload, Instant now);
+  void synchronized_arrives(const TcpRepr& seg, ByteSpan payload, Instant now, std::uint16_t gso_size);
   bool segment_acceptable(const TcpRepr& seg, std::size_t payload_size) const noexcept;
   bool process_ack(const TcpRepr& seg, std::size_t payload_size, Instant now);
-  void process_text(Seq seq, ByteSpan payload, bool fin, Instant now);
+  void process_text(Seq seq, ByteSpan payload, bool fin, Instant now, std::uint16_t gso_size = 0);
   void process_fin(Instant now);
   void take_options(const TcpRepr& syn, Instant now);
   void update_window(const TcpRepr& seg);
@@ -128,15 +152,21 @@ class Connection {
   bool send_data_segment(Instant now, bool recovery_only);
   bool send_recovery_segment(Instant now);
   void retransmit_first(Instant now);
-  void send_range(Seq seq, std::uint32_t length, bool retransmission, Instant now);
+  void send_range(Seq seq, std::uint32_t length, bool fin, Instant now, std::uint32_t segment_size = 0);
+  void path_mtu_decreased(std::uint32_t mtu, Instant now);
   void send_syn(Instant now);
   void send_ack(Instant now);
   void send_rst(Seq seq);
   void send_keepalive_or_probe(Instant now);
   void fill_header(TcpRepr& r, Seq seq, std::uint8_t flags, Instant now);
   std::uint32_t options_overhead(std::size_t sack_blocks) const noexcept;
+  std::uint32_t sack_room() const noexcept;
   std::uint32_t segment_payload_limit() const noexcept;
   std::uint32_t effective_mss() const noexcept;  // payload of a full segment, fixed options
+  // The longest payload one transmit may carry for segments of `mss`: mss, or with TSO
+  // the largest multiple of it within the host's tso_limit().
+  std::uint32_t max_burst_payload(std::uint32_t mss, std::size_t header_size) const noexcept;
+  bool room_to_send() noexcept;  // can_transmit(), else marks the connection blocked
   std::uint16_t window_field(bool syn) noexcept;
   std::uint32_t tsval(Instant now) const noexcept;
   std::uint32_t bytes_in_flight() const noexcept;
@@ -149,6 +179,7 @@ class Connection {
   void enter(State s, Instant now);
   void enter_time_wait(Instant now);
   void close_with(std::error_code error);
+  void time_out();  // R2 / SYN retries / keepalive: closed with the soft error or timed_out
   void arm_rto(Instant now);
   void restart_keepalive(Instant now);
   void retransmission_timeout(Instant now);
@@ -177,14 +208,18 @@ class Connection {
   bool rtt_timing_ = false;       // a segment is being timed (no timestamps, Karn)
   bool ack_now_ = false;          // an ACK is owed right away
   bool syn_retransmitted_ = false;
+  bool tx_blocked_ = false;       // output stopped on a full host queue
+  bool retransmit_pending_ = false;  // retransmit_first() could not send: do it on resume
   std::uint8_t snd_wscale_ = 0;   // shift applied to the peer's window field
   std::uint8_t rcv_wscale_ = 0;   // shift applied to ours
   std::uint8_t dupacks_ = 0;
   std::uint8_t keepalive_probes_ = 0;
+  std::uint8_t soft_error_ = 0;   // errno of the last ICMP soft error (RFC 1122 §4.2.3.9), 0: none
   std::uint16_t retries_ = 0;     // consecutive RTO expiries or unanswered probes
   std::uint16_t our_mss_;         // what we advertised
   std::uint16_t peer_mss_ = 0;    // the peer's MSS option, clamped to ours
-  std::uint32_t rcv_mss_ = 536;   // largest segment received (delayed-ACK sizing)
+  std::uint16_t path_mss_ = 0xffff;  // MSS the path MTU allows (RFC 1191 / 8201); only lowered
+  std::uint16_t rcv_mss_ = 536;   // largest segment received (delayed-ACK sizing)
   std::uint32_t ts_offset_;
   std::uint32_t ts_recent_ = 0;   // RFC 7323 §4.3 TS.Recent
   std::uint32_t snd_wnd_ = 0;

@@ -19,7 +19,7 @@ bool has(const TcpRepr& seg, std::uint8_t flag) noexcept { return (seg.flags & f
 
 }  // namespace
 
-void Connection::segment_arrives(const TcpRepr& seg, ByteSpan payload, Instant now) {
+void Connection::segment_arrives(const TcpRepr& seg, ByteSpan payload, Instant now, std::uint16_t gso_size) {
   switch (state_) {
     case State::closed:
     case State::listen:
@@ -34,7 +34,7 @@ void Connection::segment_arrives(const TcpRepr& seg, ByteSpan payload, Instant n
     case State::closing:
     case State::last_ack:
     case State::time_wait:
-      return synchronized_arrives(seg, payload, now);
+      return synchronized_arrives(seg, payload, now, gso_size);
   }
 }
 
@@ -83,7 +83,7 @@ void Connection::syn_sent_arrives(const TcpRepr& seg, ByteSpan payload, Instant 
   // Simultaneous open: "enter SYN-RECEIVED, form a SYN,ACK segment and send it".
   enter(State::syn_received, now);
   rtt_timing_ = false;
-  send_syn(now);
+  retransmit_first(now);  // the SYN-ACK, once the output queue has room
 }
 
 // RFC 9293 §3.3.5 / §3.10.7.4 "first, check sequence number": the four cases of the
@@ -102,14 +102,14 @@ bool Connection::segment_acceptable(const TcpRepr& seg, std::size_t payload_size
 }
 
 // §3.10.7.4 for SYN-RECEIVED through TIME-WAIT.
-void Connection::synchronized_arrives(const TcpRepr& seg, ByteSpan payload, Instant now) {
+void Connection::synchronized_arrives(const TcpRepr& seg, ByteSpan payload, Instant now, std::uint16_t gso_size) {
   const Seq seg_seq(seg.seq_number);
   const bool rst = has(seg, tcp_flags::rst);
   bool fin = has(seg, tcp_flags::fin);
   // A retransmitted SYN while our SYN-ACK is unacknowledged: answer with the SYN-ACK again.
   if (state_ == State::syn_received && has(seg, tcp_flags::syn) && !has(seg, tcp_flags::ack) && !rst &&
       seg_seq == irs_) {
-    send_syn(now);
+    retransmit_first(now);
     return;
   }
   // RFC 7323 §5.3 R1 (PAWS): a timestamp older than TS.Recent is a segment from an
@@ -246,7 +246,7 @@ void Connection::synchronized_arrives(const TcpRepr& seg, ByteSpan payload, Inst
       case State::established:
       case State::fin_wait_1:
       case State::fin_wait_2:
-        process_text(seg_seq, payload, fin, now);
+        process_text(seg_seq, payload, fin, now, gso_size);
         if (state_ == State::closed) return;
         break;
       case State::close_wait:
@@ -391,7 +391,10 @@ void Connection::detect_loss(std::uint32_t acked, bool duplicate, Instant now) {
 // §3.10.7.4 seventh: deliver text within the window to the receive buffer; ACK at once for
 // out-of-order data, a filled hole or a duplicate (RFC 5681 §4.2, RFC 9293 §3.8.6.3),
 // otherwise at least every second full-sized segment or when the delayed-ACK timer fires.
-void Connection::process_text(Seq seq, ByteSpan payload, bool fin, Instant now) {
+// A GSO super-packet (gso_size != 0, up to 64 KiB) is one segment here: its text goes to
+// the receive buffer in one copy, and it counts as the payload / gso_size full-sized
+// segments it was made of.
+void Connection::process_text(Seq seq, ByteSpan payload, bool fin, Instant now, std::uint16_t gso_size) {
   ByteSpan data = payload;
   std::int32_t offset = seq - rcv_nxt_;
   if (offset < 0) {
@@ -410,7 +413,13 @@ void Connection::process_text(Seq seq, ByteSpan payload, bool fin, Instant now) 
     const bool had_holes = receive_buffer_.out_of_order_bytes() > 0;
     const InsertResult r = receive_buffer_.insert(static_cast<std::size_t>(offset), data);
     if (r.dropped_no_range) host_->counters().out_of_order_dropped++;
-    rcv_mss_ = std::max<std::uint32_t>(rcv_mss_, std::min<std::uint32_t>(static_cast<std::uint32_t>(payload.size()), our_mss_));
+    // The peer's full-sized segment (RFC 5681 §4.2 / RFC 9293 §3.8.6.3): the largest seen,
+    // or a super-packet's gso_size, never above what our MSS lets a segment carry beside
+    // the options it must bear. (A 64 KiB super-packet must not make a full-sized segment
+    // look 1460 bytes long when timestamps leave 1448: two real ones would then wait.)
+    const std::uint32_t full_sized = std::uint32_t{our_mss_} - (ts_ok_ ? 12u : 0u);
+    const std::uint32_t seen = gso_size != 0 ? gso_size : static_cast<std::uint32_t>(payload.size());
+    rcv_mss_ = static_cast<std::uint16_t>(std::max<std::uint32_t>(rcv_mss_, std::min(seen, full_sized)));
     if (r.advanced > 0) {
       rcv_nxt_ += static_cast<std::uint32_t>(r.advanced);
       bytes_received_ += r.advanced;
@@ -420,7 +429,9 @@ void Connection::process_text(Seq seq, ByteSpan payload, bool fin, Instant now) 
       ack_now_ = true;
     } else {
       unacked_bytes_ += static_cast<std::uint32_t>(r.advanced);
-      if (unacked_bytes_ >= 2 * rcv_mss_) ack_now_ = true;
+      // RFC 5681 §4.2: "an ACK SHOULD be generated for at least every second full-sized
+      // segment", counted in MSS units: bytes, or a super-packet of two segments or more.
+      if (unacked_bytes_ >= 2u * rcv_mss_ || (gso_size != 0 && r.advanced >= 2u * gso_size)) ack_now_ = true;
       else if (delack_at_ == kNever) delack_at_ = now + config_->delayed_ack;
     }
   } else if (!payload.empty()) {
@@ -469,6 +480,83 @@ void Connection::process_fin(Instant now) {
     case State::syn_sent:
       break;
   }
+}
+
+}  // namespace tunkit::stack::tcp
+
+namespace tunkit::stack::tcp {
+
+// ICMP errors (RFC 1122 §4.2.3.9, RFC 5461, RFC 5927). The owner found the connection by
+// the quoted four-tuple; the quoted sequence number must lie in what is in flight.
+void Connection::icmp_error(const IcmpError& error, Seq seq, Instant now) {
+  // RFC 5927 §4.1: act only if SND.UNA =< SEG.SEQ < SND.NXT for the quoted segment, else
+  // discard the error (a blind attacker must guess the window). SND.NXT is the highest
+  // sent (an RTO pulls snd_nxt_ back).
+  if (!seq_in(seq, snd_una_, snd_max_)) {
+    host_->counters().icmp_out_of_window++;
+    return;
+  }
+  switch (error.kind()) {
+    case IcmpErrorKind::packet_too_big:
+      return path_mtu_decreased(error.mtu, now);
+    case IcmpErrorKind::hard:
+      // RFC 1122 §4.2.3.9: protocol and port unreachable are hard errors; a connection
+      // still opening gives up at once (connect() fails as on Linux). In a synchronized
+      // state RFC 5927 §5.2 treats them as soft: a forged one must not kill a connection.
+      if (state_ == State::syn_sent) {
+        close_with(error.error());
+        return;
+      }
+      [[fallthrough]];
+    case IcmpErrorKind::soft:
+      // RFC 1122 §4.2.3.9 "MUST NOT abort"; RFC 5461: remember it, so a connection that
+      // later times out reports why (time_out()).
+      soft_error_ = static_cast<std::uint8_t>(error.error().value());
+      return;
+  }
+}
+
+// RFC 1191 §3, §6.4 / RFC 8201 §4, §5.4: the path MTU fell. The MSS only goes down (no
+// probing up), never below what the minimum MTU carries (68 - 40 for IPv4, RFC 791; 1280 -
+// 60 for IPv6, RFC 8201 §4 "MUST NOT reduce ... below the IPv6 minimum link MTU"). The
+// segments in flight were all cut to the old MSS and the router dropped the one it quoted:
+// resend from SND.UNA at the new size now rather than after an RTO. The drop is not
+// congestion: cwnd and ssthresh stay.
+void Connection::path_mtu_decreased(std::uint32_t mtu, Instant now) {
+  const bool v4 = tuple_.remote.family == IpFamily::v4;
+  const std::uint32_t minimum_mtu = v4 ? 68 : 1280;
+  const std::uint32_t headers = v4 ? 40 : 60;
+  const std::uint32_t mss = std::max(mtu, minimum_mtu) - headers;
+  if (mss >= std::min(peer_mss_, path_mss_)) return;  // never raised by ICMP
+  path_mss_ = static_cast<std::uint16_t>(mss);
+  host_->counters().path_mtu_decreases++;
+  switch (state_) {
+    case State::established:
+    case State::fin_wait_1:
+    case State::close_wait:
+    case State::closing:
+    case State::last_ack:
+      break;
+    case State::closed:
+    case State::listen:
+    case State::syn_sent:
+    case State::syn_received:
+    case State::fin_wait_2:
+    case State::time_wait:
+      return;  // no data in flight: the next segments are simply smaller
+  }
+  // As after an RTO (go-back-N from SND.UNA, SACK state forgotten, no fast retransmit for
+  // duplicate ACKs of data sent before: RFC 6582 §3.2 step 1), minus the backoff and cwnd.
+  if (in_recovery_ && cc_) cc_->on_exit_recovery(bytes_in_flight(), now);
+  in_recovery_ = false;
+  dupacks_ = 0;
+  recovery_dupacks_ = 0;
+  recovery_point_ = snd_max_;
+  retransmit_pending_ = false;
+  scoreboard_.clear();
+  rtt_timing_ = false;
+  snd_nxt_ = snd_una_;
+  output(now);
 }
 
 }  // namespace tunkit::stack::tcp

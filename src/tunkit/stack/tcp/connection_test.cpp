@@ -17,56 +17,6 @@ constexpr std::uint8_t kFin = tcp_flags::fin;
 constexpr std::uint8_t kRst = tcp_flags::rst;
 constexpr std::uint8_t kPsh = tcp_flags::psh;
 
-// An established connection accepted from the crafted peer; seq numbers as the peer sees them.
-struct Peer {
-  Socket socket;
-  Listener listener;
-  std::uint32_t snd = 0;  // the peer's next sequence number
-  std::uint32_t rcv = 0;  // what the peer expects from us next (our SND.NXT)
-  std::uint32_t tsval = 0;
-  std::uint32_t our_tsval = 0;
-};
-
-Peer establish(Harness& h, PeerSyn p = {}, Duration handshake_rtt = 100ms) {
-  Peer peer;
-  peer.listener = *h.tcp().listen(kServerPort);
-  TcpRepr syn = h.from_peer(kSyn, p.isn, 0, p.window);
-  syn.mss = p.mss;
-  syn.window_scale = p.window_scale;
-  syn.sack_permitted = p.sack;
-  if (p.tsval) syn.timestamps = TcpTimestamps{*p.tsval, 0};
-  h.deliver(syn);
-  const auto out = h.sent();
-  EXPECT_EQ(out.size(), 1u);
-  h.advance(handshake_rtt);
-  TcpRepr ack = h.from_peer(kAck, p.isn + 1, out.at(0).tcp.seq_number + 1, p.window);
-  if (p.tsval && out[0].tcp.timestamps) ack.timestamps = TcpTimestamps{*p.tsval + 1, out[0].tcp.timestamps->value};
-  h.deliver(ack);
-  peer.socket = h.tcp().accept(peer.listener).value_or(Socket{});
-  peer.snd = p.isn + 1;
-  peer.rcv = out[0].tcp.seq_number + 1;
-  peer.tsval = p.tsval.value_or(0) + 1;
-  return peer;
-}
-
-PeerSyn plain() {  // no options but MSS: exact segment arithmetic in loss tests
-  PeerSyn p;
-  p.window_scale.reset();
-  p.sack = false;
-  p.tsval.reset();
-  return p;
-}
-
-TcpRepr ack_from(Harness& h, const Peer& p, std::uint32_t ack, std::uint16_t window = 65535) {
-  return h.from_peer(kAck, p.snd, ack, window);
-}
-
-std::size_t payload_bytes(const std::vector<Segment>& segments) {
-  std::size_t n = 0;
-  for (const auto& s : segments) n += s.payload.size();
-  return n;
-}
-
 // --- §3.10.7.2 LISTEN and the handshake -------------------------------------------------------
 
 TEST(Rfc9293SegmentArrives, ListenAnswersSynWithSynAckCarryingTheOptions) {

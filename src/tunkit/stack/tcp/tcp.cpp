@@ -34,6 +34,7 @@ constexpr std::uint32_t kTsOffsetSalt = 0x7473'6f66;  // "tsof": the hash input 
 constexpr std::uint32_t kPortSalt = 0x706f'7274;      // "port": RFC 6056 algorithm 3's F
 constexpr std::uint16_t kEphemeralFirst = 49152;      // RFC 6335 §6
 constexpr std::uint32_t kEphemeralCount = 65536 - kEphemeralFirst;
+constexpr std::uint16_t kChecksumOffset = 16;  // of the TCP checksum field (RFC 9293 §3.1)
 
 bool has(const TcpRepr& seg, std::uint8_t flag) noexcept { return (seg.flags & flag) != 0; }
 
@@ -54,24 +55,45 @@ struct Tcp::Impl final : ConnectionHost {
         demux_(64, TupleHash{&isn_}) {}
 
   // --- ConnectionHost --------------------------------------------------------------------
-  void transmit(const FourTuple& tuple, const TcpRepr& header, const SendBuffer* data,
-                std::size_t offset) override {
+  // Every segment leaves with DF (RFC 1191 §3: TCP discovers the path MTU). With checksum
+  // offload the device sums the segment; with TSO a super-segment carries segment_size.
+  void transmit(const FourTuple& tuple, const TcpRepr& header, const SendBuffer* data, std::size_t offset,
+                std::uint32_t segment_size = 0) override {
     struct Fill {
       const FourTuple* tuple;
       const TcpRepr* header;
       const SendBuffer* data;
       std::size_t offset;
       std::size_t header_size;
+      bool partial;
     };
-    const Fill fill{&tuple, &header, data, offset, header.size()};
+    const InterfaceConfig& ic = iface_.config();
+    const Fill fill{&tuple, &header, data, offset, header.size(), ic.tx_checksum_offload};
+    TxOptions options;
+    options.dont_fragment = true;
+    if (fill.partial) {
+      options.partial_checksum_at = kChecksumOffset;
+      options.transport_header = static_cast<std::uint16_t>(fill.header_size);
+      if (segment_size != 0 && segment_size < header.payload_length)
+        options.gso_size = static_cast<std::uint16_t>(segment_size);
+    }
     // One pointer captured: std::function keeps it inline, no allocation per segment.
-    iface_.send_ip(tuple.local, tuple.remote, IpProtocol::tcp, fill.header_size + header.payload_length,
-                   [&fill](MutableByteSpan out) {
-                     if (fill.header->payload_length > 0)
-                       fill.data->copy_out(fill.offset, out.subspan(fill.header_size, fill.header->payload_length));
-                     fill.header->emit(out, fill.tuple->local, fill.tuple->remote);
-                   });
+    iface_.send_ip(
+        tuple.local, tuple.remote, IpProtocol::tcp, fill.header_size + header.payload_length,
+        [&fill](MutableByteSpan out) {
+          if (fill.header->payload_length > 0)
+            fill.data->copy_out(fill.offset, out.subspan(fill.header_size, fill.header->payload_length));
+          if (fill.partial) fill.header->emit_partial_checksum(out, fill.tuple->local, fill.tuple->remote);
+          else fill.header->emit(out, fill.tuple->local, fill.tuple->remote);
+        },
+        options);
     counters_.segments_sent++;
+  }
+  bool can_transmit() const noexcept override { return iface_.tx_space() > 0; }
+  std::uint32_t tso_limit(IpFamily family) const noexcept override {
+    const InterfaceConfig& ic = iface_.config();
+    if (!ic.tso) return 0;
+    return static_cast<std::uint32_t>(std::min<std::size_t>(ic.max_tso_size, 65535) - (family == IpFamily::v4 ? 20 : 40));
   }
   bool allow_challenge_ack(Instant now) override { return challenge_acks_.allow(now); }
   TcpCounters& counters() noexcept override { return counters_; }
@@ -87,6 +109,7 @@ struct Tcp::Impl final : ConnectionHost {
     Owner owner = Owner::free;
     bool in_demux = false;
     bool event_pending = false;
+    bool tx_waiting = false;  // in blocked_: waits for room in the output queue
     Instant heap_time = kNever;  // earliest live timer-heap entry for this slot
   };
 
@@ -98,6 +121,11 @@ struct Tcp::Impl final : ConnectionHost {
     std::size_t backlog = 0;
     std::size_t syn_queue = 0;
     std::deque<std::uint32_t> accept_queue;
+  };
+
+  struct SlotRef {
+    std::uint32_t index;
+    std::uint32_t generation;
   };
 
   struct TimerEntry {
@@ -140,6 +168,7 @@ struct Tcp::Impl final : ConnectionHost {
     s.listener = listener;
     s.in_demux = true;
     s.event_pending = false;
+    s.tx_waiting = false;
     s.heap_time = kNever;
     demux_.emplace(tuple, i);
     counters_.connections_opened++;
@@ -154,6 +183,7 @@ struct Tcp::Impl final : ConnectionHost {
     s.owner = Owner::free;
     s.in_demux = false;
     s.event_pending = false;
+    s.tx_waiting = false;
     s.heap_time = kNever;
     free_slots_.push_back(i);
   }
@@ -216,6 +246,25 @@ struct Tcp::Impl final : ConnectionHost {
         break;
     }
     schedule(i);
+    if (c.tx_blocked() && !s.tx_waiting) {
+      s.tx_waiting = true;
+      blocked_.push_back(SlotRef{i, s.generation});
+    }
+  }
+
+  // Connections that stopped on a full output queue send again, oldest first, while the
+  // queue has room; one pass over those waiting now (a connection that blocks again goes
+  // to the back for the next call).
+  void resume_blocked(Instant now) {
+    for (std::size_t n = blocked_.size(); n > 0 && !blocked_.empty() && iface_.tx_space() > 0; --n) {
+      const SlotRef ref = blocked_.front();
+      blocked_.pop_front();
+      Slot& s = slots_[ref.index];
+      if (s.generation != ref.generation || s.owner == Owner::free || !s.tx_waiting) continue;
+      s.tx_waiting = false;
+      s.conn->on_transmit_space(now);
+      settle(ref.index);
+    }
   }
 
   void schedule(std::uint32_t i) {
@@ -255,7 +304,8 @@ struct Tcp::Impl final : ConnectionHost {
       counters_.malformed++;
       return;
     }
-    if (!view->verify_checksum(ip.source, ip.destination)) {
+    // RxOffload: the local kernel left the checksum partial or vouched for it.
+    if (!ip.checksum_trusted && !view->verify_checksum(ip.source, ip.destination)) {
       counters_.bad_checksum++;
       return;
     }
@@ -278,7 +328,7 @@ struct Tcp::Impl final : ConnectionHost {
                           has(seg, tcp_flags::syn) && !has(seg, tcp_flags::ack) &&
                           Seq(seg.seq_number) > c.rcv_nxt() && listener != listen_ports_.end();
       if (!reopen) {
-        c.segment_arrives(seg, payload, now);
+        c.segment_arrives(seg, payload, now, ip.gso_size);
         settle(i);
         return;
       }
@@ -514,6 +564,23 @@ struct Tcp::Impl final : ConnectionHost {
     settle(socket.index);
   }
 
+  // An ICMP error quoting one of our segments (Interface::set_tcp_error_hook): the quoted
+  // header's ports and sequence number name the connection and the data (RFC 5927 §4.1).
+  void icmp_error(const IcmpError& error, Instant now) {
+    now_ = now;
+    counters_.icmp_errors++;
+    if (error.transport.size() < 8) return;
+    const FourTuple tuple{error.source, load_be16(error.transport, 0), error.destination,
+                          load_be16(error.transport, 2)};
+    const auto it = demux_.find(tuple);
+    if (it == demux_.end()) {
+      counters_.icmp_no_connection++;
+      return;
+    }
+    slots_[it->second].conn->icmp_error(error, Seq(load_be32(error.transport, 4)), now);
+    settle(it->second);
+  }
+
   void poll(Instant now) {
     now_ = now;
     // Pop everything due first, then run it: entries pushed while running wait for the
@@ -531,6 +598,7 @@ struct Tcp::Impl final : ConnectionHost {
       if (s.conn->deadline() <= now) s.conn->on_timer(now);
       settle(e.index);
     }
+    resume_blocked(now);
   }
 
   std::vector<TcpEvent> take_events() {
@@ -571,6 +639,7 @@ struct Tcp::Impl final : ConnectionHost {
   std::vector<TimerEntry> heap_;
   std::vector<TimerEntry> expired_;
   std::vector<TcpEvent> events_;
+  std::deque<SlotRef> blocked_;  // connections waiting for room in the output queue
   std::uint32_t next_ephemeral_ = 0;
 };
 
@@ -578,7 +647,10 @@ struct Tcp::Impl final : ConnectionHost {
 
 Tcp::Tcp(Interface& iface, TcpConfig config) : impl_(std::make_unique<Impl>(iface, std::move(config))) {}
 
-Tcp::~Tcp() { impl_->iface_.set_tcp_hook(nullptr); }
+Tcp::~Tcp() {
+  impl_->iface_.set_tcp_hook(nullptr);
+  impl_->iface_.set_tcp_error_hook(nullptr);
+}
 
 Result<std::unique_ptr<Tcp>> Tcp::create(Interface& iface, TcpConfig config) {
   if (config.send_buffer == 0 || config.receive_buffer == 0)
@@ -591,6 +663,7 @@ Result<std::unique_ptr<Tcp>> Tcp::create(Interface& iface, TcpConfig config) {
   std::unique_ptr<Tcp> tcp(new Tcp(iface, std::move(config)));
   Impl* impl = tcp->impl_.get();
   iface.set_tcp_hook([impl](const IpInfo& ip, ByteSpan segment, Instant now) { impl->input(ip, segment, now); });
+  iface.set_tcp_error_hook([impl](const IcmpError& error, Instant now) { impl->icmp_error(error, now); });
   return tcp;
 }
 
@@ -646,8 +719,14 @@ void Tcp::set_keepalive(Socket socket, const KeepaliveOptions& options) {
 
 std::vector<TcpEvent> Tcp::take_events() { return impl_->take_events(); }
 void Tcp::poll(Instant now) { impl_->poll(now); }
+void Tcp::on_transmit_space(Instant now) {
+  impl_->now_ = now;
+  impl_->resume_blocked(now);
+}
 
 std::optional<Instant> Tcp::poll_at() const {
+  // Connections waiting while the queue has room: poll() at once.
+  if (!impl_->blocked_.empty() && impl_->iface_.tx_space() > 0) return impl_->now_;
   if (impl_->heap_.empty()) return std::nullopt;
   return impl_->heap_.front().at;
 }

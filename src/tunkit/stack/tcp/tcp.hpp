@@ -9,6 +9,21 @@
 // No I/O (DESIGN.md): Tcp plugs into an Interface's TCP hook and sends through
 // Interface::send_ip; the driver calls poll(now) when poll_at() says so. One Tcp per
 // Interface, one thread.
+//
+// The driver contract for the output queue (TCP small queues): a connection sends only
+// while Interface::tx_space() is nonzero and otherwise waits, its segments kept, never
+// dropped. After the driver writes packets and calls Interface::transmit_done(n), it calls
+// on_transmit_space(now) so the waiting connections send, oldest first. (A driver that
+// forgets is still correct but slower: poll_at() is `now` while connections wait and the
+// queue has room, and poll() resumes them.)
+//
+// Offloads come from the Interface's configuration: with InterfaceConfig::tso a
+// connection sends super-segments of up to max_tso_size bytes (whole MSS-sized segments,
+// a shorter last one only where the data ends) that the device cuts up; with
+// tx_checksum_offload the TCP checksum is left for the device. Retransmissions (fast
+// retransmit, SACK recovery) are one MSS each; after an RTO or a path MTU decrease the
+// resent data goes out like new data, TSO-sized. Received super-packets (RxOffload) are
+// accepted whole.
 #pragma once
 
 #include <cstddef>
@@ -130,6 +145,12 @@ struct TcpCounters {
   std::uint64_t syn_cookies_sent = 0, syn_cookies_accepted = 0, syn_cookies_rejected = 0;
   std::uint64_t out_of_order_dropped = 0, connections_opened = 0, connections_reset = 0;
   std::uint64_t connections_refused_limit = 0;
+  // Backpressure: times a connection found the interface's output queue full and waited.
+  std::uint64_t transmit_blocked = 0;
+  // ICMP errors quoting our segments (RFC 5927): handed to a connection, for no connection,
+  // ignored for a sequence number outside SND.UNA..SND.NXT; path MTU decreases applied.
+  std::uint64_t icmp_errors = 0, icmp_no_connection = 0, icmp_out_of_window = 0;
+  std::uint64_t path_mtu_decreases = 0;
 };
 
 class Tcp {
@@ -174,9 +195,14 @@ class Tcp {
   std::vector<TcpEvent> take_events();
 
   // Timers: retransmission, delayed ACK, persist (zero-window probe), keepalive,
-  // TIME-WAIT, SYN-RECEIVED expiry.
+  // TIME-WAIT, SYN-RECEIVED expiry; then, like on_transmit_space, connections waiting
+  // for room in the output queue.
   void poll(Instant now);
   std::optional<Instant> poll_at() const;
+  // The interface's output queue has room again (call after Interface::transmit_done):
+  // connections that stopped on a full queue send, in the order they stopped, while room
+  // lasts; the rest keep waiting for the next call.
+  void on_transmit_space(Instant now);
 
   const TcpCounters& counters() const noexcept;
   std::size_t connection_count() const noexcept;  // every state but CLOSED and LISTEN
