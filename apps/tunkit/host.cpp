@@ -51,6 +51,7 @@ struct HostArgs {
   std::uint64_t send_bytes = 0;
   std::string congestion;
   bool no_sack = false, no_timestamps = false, no_window_scaling = false;
+  bool no_offload = false;  // plain packets: no IFF_VNET_HDR, TSO or checksum offload
   // Testing knobs (hidden): impair packets on the way to the device (tx) and from it (rx),
   // for kernels without sch_netem. Percentages; one seeded generator.
   unsigned drop_tx_every = 0;
@@ -276,6 +277,9 @@ int run_host(const HostArgs& args) {
     if (!mode) mode = link->tun->tap ? dev::Mode::tap : dev::Mode::tun;
   }
   options.mode = mode.value_or(dev::Mode::tun);
+  // Offloads (IFF_VNET_HDR): the kernel hands over 64 KiB TCP super-packets with partial
+  // checksums and takes ours the same way, so a 64 KiB TCP flight costs one read or write.
+  options.vnet_hdr = !args.no_offload;
   if (!args.mac.empty() && options.mode == dev::Mode::tun)
     usage_error("--mac is for TAP devices; a TUN device has no link layer");
   std::unique_ptr<std::FILE, FileCloser> output;
@@ -285,11 +289,21 @@ int run_host(const HostArgs& args) {
   }
   const auto signals = must(event::SignalFd::create({SIGINT, SIGTERM, SIGUSR1}));
   const dev::Device device = must(dev::Device::open(options));
+  // What the kernel may send us; our own super-segments and partial checksums need only
+  // IFF_VNET_HDR. No USO: the stack takes no UDP super-packets. A kernel that refuses
+  // sends plain packets, which the stack takes as well.
+  std::string offloads = "off";
+  if (device.vnet_hdr()) {
+    const auto accepted = device.set_offloads(dev::Offloads{TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6});
+    offloads = accepted ? accepted->to_string() : "none accepted";
+    config.tso = true;
+  }
   const auto link = must(rtnl.link(device.name()));
   config.mtu = static_cast<std::uint16_t>(args.mtu ? args.mtu : std::min(link.mtu ? link.mtu : 1500u, 65535u));
   config.medium = options.mode == dev::Mode::tap ? stack::Medium::ethernet : stack::Medium::ip;
-  // A TCP flight can be large; the queue only holds packets between two flushes.
-  config.tx_queue_limit = 16384;
+  // The queue holds packets between two flushes; TCP waits for room (tcp.hpp) rather than
+  // losing segments, so this bounds memory (with TSO, packets of up to 64 KiB), not speed.
+  config.tx_queue_limit = 1024;
   Interface host = must(Interface::create(config));
   std::vector<UdpService> services;
   for (const auto& [kind, port] : wanted.udp) services.push_back(must(UdpService::bind(host, kind, port)));
@@ -308,9 +322,9 @@ int run_host(const HostArgs& args) {
   for (const auto& [kind, port] : wanted.tcp) served += fmt::format(" {}:{}", stack::to_string(kind), port);
   for (const auto& [kind, port] : wanted.udp)
     served += fmt::format(" udp-{}:{}", kind == UdpServiceKind::echo ? "echo" : "discard", port);
-  fmt::print(stderr, "tunkit host: on {} ({}, {}), mtu {}{}, addresses{}{}{}; SIGUSR1 prints counters, Ctrl-C stops\n",
-             device.name(), dev::to_string(device.mode()), existed ? "existing device" : "transient",
-             config.mtu, config.medium == stack::Medium::ethernet ? ", mac " + config.mac.to_string() : "",
+  fmt::print(stderr, "tunkit host: on {} ({}, {}), mtu {}, offloads {}{}, addresses{}{}{}; SIGUSR1 prints counters, "
+             "Ctrl-C stops\n",
+             device.name(), dev::to_string(device.mode()), existed ? "existing device" : "transient", config.mtu, offloads, config.medium == stack::Medium::ethernet ? ", mac " + config.mac.to_string() : "",
              addresses, served.empty() ? "" : ", serving", served);
   std::fflush(stderr);
 
@@ -324,7 +338,7 @@ int run_host(const HostArgs& args) {
     client.emplace(must(stack::TcpClient::start(*tcp, *request, std::move(sink), stack::Clock::now())));
   }
 
-  constexpr std::size_t kBatch = 64, kBufferSize = 65536;
+  constexpr std::size_t kBatch = 64, kBufferSize = 65536 + 256;  // a super-packet and its headers
   std::vector<std::uint8_t> storage(kBatch * kBufferSize);
   std::vector<dev::PacketSlot> slots(kBatch);
   for (std::size_t i = 0; i < kBatch; ++i) slots[i].buffer = std::span(storage).subspan(i * kBufferSize, kBufferSize);
@@ -345,9 +359,13 @@ int run_host(const HostArgs& args) {
   std::vector<std::uint8_t> held;  // rx reorder: delivered after the next packet
   bool holding = false;
   // Hands one packet read from the device to the stack, impaired as asked.
-  auto receive = [&](ByteSpan packet, Instant now) {
+  auto receive = [&](const dev::PacketSlot& slot, Instant now) {
+    const ByteSpan packet = slot.packet();
+    const auto& v = slot.vnet;
+    const auto offload =
+        stack::RxOffload::from_virtio({v.flags, v.gso_type, v.hdr_len, v.gso_size, v.csum_start, v.csum_offset});
     if (!impair_rx) {
-      host.receive(packet, now);
+      host.receive(packet, now, offload);
       return;
     }
     if (chance(args.rx_loss)) {
@@ -359,9 +377,9 @@ int run_host(const HostArgs& args) {
       holding = true;
       return;
     }
-    host.receive(packet, now);
-    if (chance(args.rx_duplicate)) host.receive(packet, now);
-    if (holding) {
+    host.receive(packet, now, offload);
+    if (chance(args.rx_duplicate)) host.receive(packet, now, offload);
+    if (holding) {  // reordering impairs plain packets only: a held one's offload facts are not kept
       holding = false;
       host.receive(held, now);
     }
@@ -379,6 +397,8 @@ int run_host(const HostArgs& args) {
         out[k].buffer = host.transmit_packet(i);
         out[k].offset = 0;
         out[k].length = out[k].buffer.size();
+        const auto& v = host.transmit_vnet(i);
+        out[k].vnet = dev::VnetHeader{v.flags, v.gso_type, v.hdr_len, v.gso_size, v.csum_start, v.csum_offset};
         out_index[k++] = i;
       }
       if (k == 0) {
@@ -392,6 +412,8 @@ int run_host(const HostArgs& args) {
       } else {
         host.transmit_done(*written == k ? n : out_index[*written]);
       }
+      // Room again: connections that waited for it send now, in this same flush.
+      tcp->on_transmit_space(stack::Clock::now());
     }
   };
   // Readiness events of the TCP layer go to the services, or else to the client.
@@ -460,7 +482,7 @@ int run_host(const HostArgs& args) {
         break;
       }
       const auto now = stack::Clock::now();
-      for (std::size_t i = 0; i < *got; ++i) receive(slots[i].packet(), now);
+      for (std::size_t i = 0; i < *got; ++i) receive(slots[i], now);
       if (holding && *got < kBatch) {  // nothing follows now: deliver it late, not never
         holding = false;
         host.receive(held, now);
@@ -514,6 +536,8 @@ std::vector<Subcommand> add_host_command(CLI::App& parent) {
   host->add_flag("--no-sack", args->no_sack, "do not offer SACK (RFC 2018)");
   host->add_flag("--no-timestamps", args->no_timestamps, "do not offer TCP timestamps (RFC 7323)");
   host->add_flag("--no-window-scaling", args->no_window_scaling, "do not offer window scaling (RFC 7323)");
+  host->add_flag("--no-offload", args->no_offload,
+                 "plain packets: no virtio header, TCP segmentation or checksum offload (default: on)");
   // Testing knobs (not in --help): impairments decided in this driver, not the stack.
   host->add_option("--drop-tx-every", args->drop_tx_every)->group("");
   host->add_option("--tx-loss", args->tx_loss)->group("");

@@ -182,6 +182,8 @@ Result<std::size_t> Connection::receive(MutableByteSpan out, Instant now) {
   if (n > 0) {
     autotune_receive(n, now);
     maybe_window_update(now);
+    last_activity_ = now;
+    schedule_release(now);
     return n;
   }
   if (error_ && !fin_received_) return closing_error(error_);
@@ -631,6 +633,8 @@ bool Connection::send_recovery_segment(Instant now) {
 // Sends what may be sent now: data and FIN, then an ACK if one is still owed; arms the
 // persist timer when data waits on a closed window with nothing in flight.
 void Connection::output(Instant now) {
+  last_activity_ = now;
+  schedule_release(now);
   // A segment that found the queue full goes first: the SYN, or SND.UNA's retransmission.
   if (retransmit_pending_) {
     retransmit_pending_ = false;
@@ -738,7 +742,16 @@ void Connection::close_with(std::error_code error) {
 // --- timers ----------------------------------------------------------------------------
 
 Instant Connection::deadline() const noexcept {
-  return std::min({rto_at_, delack_at_, persist_at_, keepalive_at_, time_wait_at_});
+  return std::min({rto_at_, delack_at_, persist_at_, keepalive_at_, time_wait_at_, release_at_});
+}
+
+// Buffers keep their storage while the connection is busy (send_buffer.hpp); once it has
+// been quiet for kBufferHold, what is empty is given back, so an idle connection holds none.
+void Connection::schedule_release(Instant now) noexcept {
+  const bool send_idle = send_buffer_.allocated() != 0 && send_buffer_.size() == 0;
+  const bool receive_idle = receive_buffer_.allocated() != 0 && receive_buffer_.readable() == 0 &&
+                            receive_buffer_.out_of_order_bytes() == 0;
+  if (release_at_ == kNever && (send_idle || receive_idle)) release_at_ = std::max(now, last_activity_ + kBufferHold);
 }
 
 void Connection::arm_rto(Instant now) { rto_at_ = now + rtt_.rto(); }
@@ -763,6 +776,14 @@ void Connection::on_timer(Instant now) {
   if (state_ == State::closed) return;
   if (keepalive_at_ <= now) keepalive_timeout(now);
   if (state_ == State::closed) return;
+  if (release_at_ <= now) {
+    release_at_ = kNever;
+    if (now - last_activity_ >= kBufferHold) {
+      send_buffer_.release_if_empty();
+      receive_buffer_.release_if_empty();
+    }
+    schedule_release(now);  // still busy: look again later
+  }
   if (delack_at_ <= now) {
     // RFC 9293 §3.8.6.3: the delayed ACK is due.
     delack_at_ = kNever;

@@ -38,6 +38,8 @@
 namespace tunkit::stack::tcp {
 
 inline constexpr Instant kNever = Instant::max();
+// How long a quiet connection keeps empty buffer storage before giving it back.
+inline constexpr Duration kBufferHold = std::chrono::seconds(1);
 
 // What a connection needs from the layer that owns it. One host serves many connections
 // and outlives them.
@@ -180,6 +182,7 @@ class Connection {
   void enter_time_wait(Instant now);
   void close_with(std::error_code error);
   void time_out();  // R2 / SYN retries / keepalive: closed with the soft error or timed_out
+  void schedule_release(Instant now) noexcept;
   void arm_rto(Instant now);
   void restart_keepalive(Instant now);
   void retransmission_timeout(Instant now);
@@ -241,6 +244,8 @@ class Connection {
 
   Instant rto_at_ = kNever, delack_at_ = kNever, persist_at_ = kNever;
   Instant keepalive_at_ = kNever, time_wait_at_ = kNever;
+  Instant release_at_ = kNever;  // buffer storage is given back if still empty then
+  Instant last_activity_{};      // the last output() or read: buffers are kept while recent
   Instant rtt_start_{}, ts_recent_time_{}, last_send_{}, drs_time_{};
   KeepaliveOptions keepalive_;
   std::error_code error_;

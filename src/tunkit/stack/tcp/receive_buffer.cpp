@@ -96,7 +96,7 @@ std::size_t ReceiveBuffer::read(MutableByteSpan out) noexcept {
   head_ += n;
   if (head_ >= allocated_) head_ -= allocated_;
   readable_ -= n;
-  release_if_empty();
+  if (readable_ == 0 && ranges_.empty()) head_ = 0;  // storage stays (release_if_empty frees it)
   return n;
 }
 
@@ -137,10 +137,7 @@ std::size_t ReceiveBuffer::out_of_order_bytes() const noexcept {
   return static_cast<std::size_t>(bytes);
 }
 
-void ReceiveBuffer::drop_out_of_order() noexcept {
-  ranges_.clear();
-  release_if_empty();
-}
+void ReceiveBuffer::drop_out_of_order() noexcept { ranges_.clear(); }
 
 void ReceiveBuffer::reserve(std::size_t needed) {
   if (needed <= allocated_) return;
@@ -170,9 +167,6 @@ void ReceiveBuffer::store(std::uint64_t position, ByteSpan data) noexcept {
   if (first < data.size()) std::memcpy(storage_.get(), data.data() + first, data.size() - first);
 }
 
-// Bounded memory wins over reuse: an application that drains the buffer after every segment
-// costs one allocation per segment, but storage that holds data is never reallocated
-// until it must grow, and an idle connection holds nothing.
 void ReceiveBuffer::release_if_empty() noexcept {
   if (readable_ != 0 || !ranges_.empty()) return;
   storage_.reset();

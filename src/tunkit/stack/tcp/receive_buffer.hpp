@@ -5,8 +5,8 @@
 //
 // Bounded: bytes are held only within capacity - readable() (the window we advertised),
 // and at most `max_ranges` disjoint out-of-order ranges (a segment that would need one
-// more is dropped, counted by the caller). Storage is allocated lazily and released when
-// empty.
+// more is dropped, counted by the caller). Storage is allocated lazily and kept while the
+// connection is busy; release_if_empty() gives it back (see send_buffer.hpp for why).
 #pragma once
 
 #include <cstddef>
@@ -50,6 +50,8 @@ class ReceiveBuffer {
   std::size_t capacity() const noexcept;
   void set_capacity(std::size_t capacity);  // grows; shrinking never loses data
   std::size_t allocated() const noexcept;
+  // Frees the storage (and the range slots) if nothing is readable or held out of order.
+  void release_if_empty() noexcept;
 
   // Out-of-order ranges, most recently changed first (RFC 2018 §4: the first SACK block
   // MUST be the one containing the most recent segment). Returns the count written.
@@ -71,7 +73,6 @@ class ReceiveBuffer {
   void reserve(std::size_t needed);
   // Copies `data` to stream position `position` (>= RCV.NXT, inside the storage).
   void store(std::uint64_t position, ByteSpan data) noexcept;
-  void release_if_empty() noexcept;
 
   std::unique_ptr<std::uint8_t[]> storage_;  // null exactly when allocated_ == 0
   std::size_t allocated_ = 0;

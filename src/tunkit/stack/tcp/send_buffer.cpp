@@ -47,10 +47,7 @@ void SendBuffer::consume(std::size_t n) noexcept {
   n = std::min(n, size_);  // the precondition, enforced rather than trusted
   size_ -= n;
   if (size_ == 0) {
-    // Empty: give the storage back so an idle connection holds none.
-    storage_.reset();
-    allocated_ = 0;
-    head_ = 0;
+    head_ = 0;  // the storage stays for the next write (release_if_empty frees it)
     return;
   }
   head_ += n;
@@ -63,6 +60,13 @@ std::size_t SendBuffer::free_space() const noexcept {
   return capacity_ > size_ ? capacity_ - size_ : 0;
 }
 std::size_t SendBuffer::allocated() const noexcept { return allocated_; }
+
+void SendBuffer::release_if_empty() noexcept {
+  if (size_ != 0) return;
+  storage_.reset();
+  allocated_ = 0;
+  head_ = 0;
+}
 
 void SendBuffer::set_capacity(std::size_t capacity) {
   capacity_ = capacity;

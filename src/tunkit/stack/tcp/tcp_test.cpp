@@ -373,5 +373,41 @@ TEST(TcpMemory, IdleEstablishedConnectionsAreSmall) {
   EXPECT_EQ(link.b().info(servers[0])->memory, sizeof(Connection) + 128);  // no buffers, + congestion state
 }
 
+// Buffer storage is kept while a connection is busy (reallocating it for every burst showed
+// up as page faults in a profile) and given back once it has been quiet for kBufferHold.
+TEST(TcpMemory, BuffersAreKeptWhileBusyAndReturnedOnceQuiet) {
+  Link link(fast_config(), fast_config());
+  auto l = link.b().listen(5001);
+  ASSERT_TRUE(l);
+  auto a = link.a().connect({link.b_address(), 5001}, link.now);
+  ASSERT_TRUE(a);
+  std::optional<Socket> b;
+  const Bytes data = pattern(300'000);
+  std::size_t sent = 0, received = 0;
+  Bytes buffer(65536);
+  for (int i = 0; i < 100000 && received < data.size(); ++i) {
+    if (!b) b = link.b().accept(*l);
+    if (sent < data.size()) sent += *link.a().send(*a, ByteSpan(data).subspan(sent), link.now);
+    if (b) {
+      while (auto n = link.b().receive(*b, buffer, link.now)) {
+        if (*n == 0) break;
+        received += *n;
+      }
+    }
+    ASSERT_TRUE(link.step());
+  }
+  ASSERT_EQ(received, data.size());
+  for (int i = 0; i < 20; ++i) link.step(1ms);  // the last ACKs: both buffers empty now
+  const std::size_t bare = sizeof(Connection) + 128;
+  EXPECT_GT(link.a().info(*a)->memory, bare) << "the emptied send buffer is kept while busy";
+  EXPECT_GT(link.b().info(*b)->memory, bare) << "the emptied receive buffer is kept while busy";
+  const Instant quiet = link.now + kBufferHold + 100ms;
+  while (link.now < quiet && link.step(50ms)) {
+  }
+  EXPECT_EQ(link.a().info(*a)->memory, bare);
+  EXPECT_EQ(link.b().info(*b)->memory, bare);
+  EXPECT_FALSE(link.a().poll_at() && link.b().poll_at()) << "no timer left once both are idle";
+}
+
 }  // namespace
 }  // namespace tunkit::stack::tcp
