@@ -7,6 +7,8 @@
 //   - memory with 100,000 idle established connections: Tcp::memory() of the serving stack
 //     and the growth of the process's resident set (both stacks) per connection.
 //   ./build/release/bench/tunkit_bench_tcp --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
+//   ./build/release/bench/tunkit_bench_tcp --benchmark_filter=Idle   # alone: the RSS growth is
+//                                                                    # only meaningful in a fresh process
 #include <benchmark/benchmark.h>
 
 #include <unistd.h>
