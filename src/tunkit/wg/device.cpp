@@ -265,8 +265,14 @@ void Device::handle_initiation(std::span<std::uint8_t> message, const Endpoint& 
   }
   peer.last_timestamp = initiation->timestamp;
   peer.last_initiation_consumed = now.mono;
-  clear_handshake(peer);
-  peer.handshake.accept(std::move(*initiation), peer.public_key);
+  // The responder's state lives only for this message: an initiation of ours still in
+  // flight stays valid, so when both ends initiate at once each can still complete its
+  // own handshake with the other's response (wireguard-go overwrites its one state here;
+  // two such ends then both become responders and wait for a retry, which can repeat in
+  // step every REKEY_TIMEOUT). The keypair we answer with becomes "next", which a later
+  // initiator session keeps as "previous", so the peer's data under it still opens.
+  Handshake responder;
+  responder.accept(std::move(*initiation), peer.public_key);
   peer.endpoint = from;  // roaming: the source of an authenticated message
   peer.rx_bytes += message.size();
   on_authenticated_traversal(peer, now);
@@ -275,14 +281,13 @@ void Device::handle_initiation(std::span<std::uint8_t> message, const Endpoint& 
   // Message 2 at once; the session is "next" until the initiator's first data confirms it.
   std::array<std::uint8_t, response::size> reply{};
   const std::uint32_t index = new_index(peer.id);
-  if (!peer.handshake.create_response(peer.preshared_key, index, reply)) {
+  if (!responder.create_response(peer.preshared_key, index, reply)) {
     indices_.erase(index);
-    clear_handshake(peer);
     ++counters_.handshake_failed;
     return;
   }
   peer.cookies.add_macs(reply, now.mono);
-  auto keys = peer.handshake.derive_session();
+  auto keys = responder.derive_session();
   begin_session(peer, std::move(*keys), now);
   on_authenticated_traversal(peer, now);
   on_authenticated_sent(peer);

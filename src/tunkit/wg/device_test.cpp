@@ -131,6 +131,31 @@ TEST_F(Pair, FirstPacketIsStagedAndDeliveredAfterTheHandshake) {
   EXPECT_EQ(b_peer().tx_bytes, a_peer().rx_bytes);
 }
 
+TEST_F(Pair, SimultaneousInitiationsBothCompleteAtOnce) {
+  // Both ends initiate before either hears the other (a mesh starting up). Each answers the
+  // other's initiation and must still accept the response to its own: data flows both ways
+  // without waiting REKEY_TIMEOUT for a retry.
+  EXPECT_FALSE(a_sends(ipv4_packet("10.0.0.1", "10.0.0.2", 100)));
+  EXPECT_FALSE(b_sends(ipv4_packet("10.0.0.2", "10.0.0.1", 200)));
+  ASSERT_EQ(a_out.out.size(), 1u);
+  ASSERT_EQ(b_out.out.size(), 1u);
+  ASSERT_EQ(a_out.out[0].bytes.size(), initiation::size);
+  ASSERT_EQ(b_out.out[0].bytes.size(), initiation::size);
+  pump();
+  ASSERT_EQ(b_delivered.size(), 1u);
+  EXPECT_EQ(b_delivered[0], ipv4_packet("10.0.0.1", "10.0.0.2", 100));
+  ASSERT_EQ(a_delivered.size(), 1u);
+  EXPECT_EQ(a_delivered[0], ipv4_packet("10.0.0.2", "10.0.0.1", 200));
+  EXPECT_EQ(a.counters().handshake_failed, 0u);
+  EXPECT_EQ(b.counters().handshake_failed, 0u);
+  // Each side's own (initiator) session is current; the other's still opens as previous.
+  EXPECT_TRUE(a_sends(ipv4_packet("10.0.0.1", "10.0.0.2", 10)));
+  EXPECT_TRUE(b_sends(ipv4_packet("10.0.0.2", "10.0.0.1", 20)));
+  pump();
+  EXPECT_EQ(a_delivered.size(), 2u);
+  EXPECT_EQ(b_delivered.size(), 2u);
+}
+
 TEST_F(Pair, ResponderCanInitiateToo) {
   EXPECT_FALSE(b_sends(ipv4_packet("10.0.0.2", "10.0.0.1", 60)));
   pump();
