@@ -4,12 +4,13 @@
 # Exits 1 on any crash, leak, sanitizer report or invariant failure; 77 (skip) if clang
 # cannot link -fsanitize=fuzzer.
 #
-# Why clang builds only wire/: libstdc++ 12's <expected> is guarded by
-# `__cpp_concepts >= 202002L`; clang 14 reports 201907L because it lacks P0848R3
+# Why the stack needs fuzz/standalone/compat/expected: libstdc++ 12's <expected> is guarded
+# by `__cpp_concepts >= 202002L`; clang 14 reports 201907L because it lacks P0848R3
 # (conditionally trivial special members, clang 16), so std::expected does not exist
 # there. Forcing the macro makes every expected<T, E> with a non-trivial E (tunkit::Error
 # holds a std::string) ill-formed: the constrained destructor is "implicitly deleted".
-# The wire layer deliberately does not use Result, so it builds unchanged.
+# The wire layer and the wg core deliberately do not use Result and build unchanged; the
+# stack (tcp_receive_fuzz, http_fuzz) gets a stand-in std::expected from compat/.
 set -euo pipefail
 src=${TUNKIT_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
 bin=${TUNKIT_BINARY_DIR:-$src/build/release}/fuzz-clang
